@@ -1,0 +1,109 @@
+// Package sandbox turns one build step into LLB: a shell script run in the SDK image with
+// no network (unless the step opts in), no host paths, SOURCE_DATE_EPOCH set, a sorted
+// environment, and only its /out directory as the result.
+package sandbox
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/moby/buildkit/client/llb"
+)
+
+// Network is a step's network access. The zero value is the safe one: none.
+type Network int
+
+const (
+	NetworkNone    Network = iota // only loopback inside the step
+	NetworkSandbox                // a network namespace with outside access (refused by --release)
+)
+
+// OutDir is where a step writes its result; nothing else of the step is kept.
+const OutDir = "/out"
+
+// Base is the SDK image a step runs in, served from a local OCI layout through the
+// solve session's content store.
+type Base struct {
+	Ref     string   // name@sha256:... of the SDK manifest in the store
+	StoreID string   // key of the content store in SolveOpt.OCIStores
+	Env     []string // the image config's environment (KEY=VALUE)
+}
+
+// Step is one sandboxed command.
+type Step struct {
+	Name    string            // progress label, e.g. "containerd: build"
+	Script  string            // run with /bin/sh -euc
+	Env     map[string]string // extra environment
+	Network Network
+	Epoch   int64                // SOURCE_DATE_EPOCH
+	Inputs  map[string]llb.State // read-only mounts, by target path
+}
+
+// State returns the SDK root filesystem with its environment applied, sorted.
+func (b Base) State() llb.State {
+	st := llb.OCILayout(b.Ref, llb.OCIStore("", b.StoreID), llb.WithCustomName("sdk "+b.Ref))
+	return withEnv(st, parseEnv(b.Env))
+}
+
+// Output returns the state of the step's /out directory.
+func (s Step) Output(base llb.State) (llb.State, error) {
+	if s.Name == "" || s.Script == "" {
+		return llb.State{}, fmt.Errorf("sandbox step needs a name and a script")
+	}
+	env := map[string]string{
+		"SOURCE_DATE_EPOCH": strconv.FormatInt(s.Epoch, 10),
+		"TZ":                "UTC",
+		"LC_ALL":            "C.UTF-8",
+		"HOME":              "/root",
+	}
+	for k, v := range s.Env {
+		env[k] = v
+	}
+	run := withEnv(base, env).Dir("/").Run(
+		llb.Args([]string{"/bin/sh", "-euc", s.Script}),
+		network(s.Network),
+		llb.WithCustomName(s.Name),
+	)
+	for _, target := range sortedKeys(s.Inputs) {
+		run.AddMount(target, s.Inputs[target], llb.Readonly)
+	}
+	return run.AddMount(OutDir, llb.Scratch()), nil
+}
+
+func network(n Network) llb.RunOption {
+	if n == NetworkSandbox {
+		return llb.Network(llb.NetModeSandbox)
+	}
+	return llb.Network(llb.NetModeNone)
+}
+
+// withEnv applies env in sorted key order so the definition does not depend on map order.
+func withEnv(st llb.State, env map[string]string) llb.State {
+	for _, k := range sortedKeys(env) {
+		st = st.AddEnv(k, env[k])
+	}
+	return st
+}
+
+func parseEnv(kvs []string) map[string]string {
+	m := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		for i := 0; i < len(kv); i++ {
+			if kv[i] == '=' {
+				m[kv[:i]] = kv[i+1:]
+				break
+			}
+		}
+	}
+	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

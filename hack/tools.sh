@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Kitbash needs on a Debian host and nothing else; safe to re-run.
+#   host packages (apt-get): only the missing ones
+#   buildkitd, buildctl:     built from the Go module proxy at the version go.mod pins,
+#                            inside the downloaded module directory (buildkit's go.mod has
+#                            exclude directives, so `go install pkg@version` fails)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bindir=${TOOLS_BIN:-$root/.tools/bin}
+mkdir -p "$bindir"
+
+# Debian packages: runc for buildkitd's OCI worker, mmdebstrap for the SDK, the rest for
+# tests (registry server, verity/GPT checks, QEMU come with later issues).
+packages=(runc mmdebstrap uidmap ca-certificates)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "tools: apt-get install ${missing[*]}"
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Go module tools, pinned by go.mod.
+bk_version=$(cd "$root" && go list -m -f '{{.Version}}' github.com/moby/buildkit)
+build_buildkit() { # name
+  local name=$1 out=$bindir/$1
+  if [ -x "$out" ] && "$out" --version 2>/dev/null | grep -qF " $bk_version "; then
+    return 0
+  fi
+  echo "tools: building $name $bk_version from the Go module proxy"
+  local dir
+  dir=$(cd "$root" && go mod download -json "github.com/moby/buildkit@$bk_version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$out.tmp" \
+     -ldflags "-s -w -X github.com/moby/buildkit/version.Version=$bk_version -X github.com/moby/buildkit/version.Revision=module" \
+     "./cmd/$name")
+  mv "$out.tmp" "$out"
+}
+build_buildkit buildkitd
+build_buildkit buildctl
+echo "tools: ready in ${bindir#$root/}"
