@@ -15,16 +15,16 @@ import (
 type Option func(*config) error
 
 type config struct {
-	host          string // external daemon address; empty means a managed local daemon
-	tls           TLS
-	stateDir      string
-	buildkitd     string
-	version       string
-	startTimeout  time.Duration
-	probeTimeout  time.Duration
-	gcKeepBytes   int64
-	log           io.Writer
-	debugDaemon   bool
+	host           string // external daemon address; empty means a managed local daemon
+	tls            TLS
+	stateDir       string
+	buildkitd      string
+	version        string
+	startTimeout   time.Duration
+	probeTimeout   time.Duration
+	gcKeepBytes    int64
+	log            io.Writer
+	debugDaemon    bool
 	extraDaemonEnv []string
 }
 

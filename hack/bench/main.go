@@ -1,0 +1,132 @@
+// Command bench measures Kitbash's engine and solve overheads side by side with a
+// baseline taken in the same run, prints a table and writes JSON. It asserts nothing:
+// figures are for people (make bench), never for tests.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type row struct {
+	Name         string  `json:"name"`
+	Kitbash      float64 `json:"kitbashMs"`
+	BaselineName string  `json:"baseline"`
+	Baseline     float64 `json:"baselineMs"`
+	Ratio        float64 `json:"ratio"`
+	GoalMs       float64 `json:"goalMs,omitempty"`
+	Runs         int     `json:"runs"`
+}
+
+type report struct {
+	Machine map[string]string `json:"machine"`
+	Rows    []row             `json:"results"`
+}
+
+type flags struct {
+	kitbash, buildkitd, buildctl, out, project string
+	runs                                       int
+}
+
+func main() {
+	var f flags
+	flag.StringVar(&f.kitbash, "kitbash", "bin/kitbash", "kitbash binary")
+	flag.StringVar(&f.buildkitd, "buildkitd", ".tools/bin/buildkitd", "buildkitd binary")
+	flag.StringVar(&f.buildctl, "buildctl", ".tools/bin/buildctl", "buildctl binary")
+	flag.StringVar(&f.out, "out", "build/bench/results.json", "JSON results file")
+	flag.StringVar(&f.project, "project", ".", "project whose locked SDK the solve benchmark uses")
+	flag.IntVar(&f.runs, "runs", 10, "repetitions of each warm measurement")
+	flag.Parse()
+	if err := run(context.Background(), f); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, f flags) error {
+	for _, p := range []*string{&f.kitbash, &f.buildkitd, &f.buildctl, &f.project} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		*p = abs
+	}
+	state, err := os.MkdirTemp("/tmp", "kb-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(state)
+	b := &bench{f: f, state: state}
+	defer b.stopAll()
+
+	var rows []row
+	for _, m := range []func(context.Context) (row, error){b.coldStart, b.engineStatus, b.cachedSolve, b.cachedRunCLI} {
+		r, err := m(ctx)
+		if err != nil {
+			return err
+		}
+		if r.Baseline > 0 {
+			r.Ratio = r.Kitbash / r.Baseline
+		}
+		rows = append(rows, r)
+	}
+	rep := report{Machine: machine(), Rows: rows}
+	printTable(rep)
+	if err := os.MkdirAll(filepath.Dir(f.out), 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(f.out, append(js, '\n'), 0o644)
+}
+
+func machine() map[string]string {
+	m := map[string]string{"cores": fmt.Sprint(runtime.NumCPU()), "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m["cpu"] = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m["kernel"] = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+func printTable(rep report) {
+	fmt.Printf("machine: %s, %s cores, %s, kernel %s\n\n", rep.Machine["cpu"], rep.Machine["cores"], rep.Machine["go"], rep.Machine["kernel"])
+	fmt.Printf("%-28s %12s   %-34s %12s %7s   %s\n", "benchmark (median)", "kitbash", "baseline", "", "ratio", "goal")
+	for _, r := range rep.Rows {
+		goal := "-"
+		if r.GoalMs > 0 {
+			verdict := "met"
+			if r.Kitbash > r.GoalMs {
+				verdict = "missed"
+			}
+			goal = fmt.Sprintf("< %.0f ms (%s)", r.GoalMs, verdict)
+		}
+		fmt.Printf("%-28s %9.1f ms   %-34s %9.1f ms %6.2fx   %s\n", r.Name, r.Kitbash, r.BaselineName, r.Baseline, r.Ratio, goal)
+	}
+}
+
+func median(d []time.Duration) float64 {
+	s := append([]time.Duration(nil), d...)
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return float64(s[len(s)/2].Microseconds()) / 1000
+}
