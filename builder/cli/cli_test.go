@@ -73,7 +73,6 @@ func TestUnknownFieldInKitbashYAML(t *testing.T) {
 	}
 }
 
-
 func TestUnreachableBuildkitHost(t *testing.T) {
 	_, errOut, code := run(t, map[string]string{"BUILDKIT_HOST": "tcp://127.0.0.1:1"}, "engine", "status")
 	if code == 0 {

@@ -25,7 +25,7 @@ recorded in Kitbash.lock; builds use exactly that digest.`,
 }
 
 func sdkSpec(p project.Project) sdk.Spec {
-	return sdk.Spec{Name: p.SDK.Name, Suite: p.SDK.Suite, GoVersion: p.SDK.GoVersion, Packages: p.SDK.Packages}
+	return sdk.Spec{Name: p.SDK.Name, Suite: p.SDK.Suite, GoVersion: p.SDK.GoVersion, Packages: p.SDK.Packages, Inputs: p.SDK.InputsDigest()}
 }
 
 // sourceDateEpoch is SOURCE_DATE_EPOCH when set, else the commit time of the last commit

@@ -28,6 +28,9 @@ func newSDKPullCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("sdk pull: %w", err)
 			}
+			if want := l.Project.SDK.InputsDigest(); res.Inputs != want {
+				return fmt.Errorf("sdk pull: %s was built from another sdk section (inputs %q) than %s has (%s); nothing was locked; fix: make the sdk section match the one it was built from, or run `kitbash sdk build`", args[0], res.Inputs, project.FileName, want)
+			}
 			lock := l.Lock
 			lock.SDK = project.LockedSDK{
 				Name:     res.Name,

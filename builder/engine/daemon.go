@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +22,9 @@ func observe(ctx context.Context, c *config, p daemonPaths) (observed, *client.C
 		o.socketExists = true
 	}
 	o.pidAlive = isBuildkitd(readPID(p.pid))
+	if b, err := os.ReadFile(p.config); err != nil || string(b) != argsFingerprint(baseArgs(p)) {
+		o.configStale = true // started by another kitbash with other settings
+	}
 	if !o.socketExists {
 		return o, nil
 	}
@@ -52,6 +57,9 @@ func dial(ctx context.Context, addr string, extra []client.ClientOpt, timeout ti
 // error carrying the tail of the log and what to try.
 func startDaemon(ctx context.Context, c *config, p daemonPaths) (*client.Client, *client.Info, error) {
 	bin, err := exec.LookPath(c.buildkitd)
+	if err == nil {
+		bin, err = filepath.Abs(bin) // it starts in its own directory
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("find buildkitd %q: %w; fix: run `make tools` (it builds buildkitd into .tools/bin), or pass --buildkitd PATH, or point --buildkit-host at a running daemon", c.buildkitd, err)
 	}
@@ -63,18 +71,9 @@ func startDaemon(ctx context.Context, c *config, p daemonPaths) (*client.Client,
 		return nil, nil, fmt.Errorf("open engine log %s: %w", p.log, err)
 	}
 	defer logf.Close()
-	args := []string{
-		"--root", p.root,
-		"--addr", p.address(),
-		"--oci-worker=true",
-		"--containerd-worker=false",
-		"--oci-worker-gc=true",
-	}
-	if c.gcKeepBytes > 0 {
-		args = append(args, "--oci-worker-gc-keepstorage", strconv.FormatInt(c.gcKeepBytes/1e6, 10))
-	}
-	if c.debugDaemon {
-		args = append(args, "--debug")
+	args := daemonArgs(c, p)
+	if err := writeFileAtomic(p.config, []byte(argsFingerprint(baseArgs(p)))); err != nil {
+		return nil, nil, err
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -95,6 +94,13 @@ func startDaemon(ctx context.Context, c *config, p daemonPaths) (*client.Client,
 	for {
 		if _, err := os.Stat(p.socket); err == nil {
 			if cl, info, err := dial(ctx, p.address(), nil, c.probeTimeout); err == nil {
+				// BuildKit bind-mounts its trace socket into every build step when the
+				// file exists; without the file no host path reaches the sandbox.
+				if err := os.Remove(p.otel); err != nil && !errors.Is(err, os.ErrNotExist) {
+					cl.Close()
+					stopStarted(cmd.Process, exited)
+					return nil, nil, fmt.Errorf("remove engine trace socket %s: %w", p.otel, err)
+				}
 				return cl, info, nil
 			}
 		}
@@ -112,6 +118,33 @@ func startDaemon(ctx context.Context, c *config, p daemonPaths) (*client.Client,
 		}
 	}
 }
+
+// baseArgs are the arguments that define the daemon; a running daemon started with others
+// (an older kitbash) is restarted. Tunables (GC cap, --debug) apply at the next start.
+func baseArgs(p daemonPaths) []string {
+	return []string{
+		"--root", p.root,
+		"--addr", p.address(),
+		"--oci-worker=true",
+		"--containerd-worker=false",
+		"--oci-worker-gc=true",
+		"--otel-socket-path", p.otel,
+	}
+}
+
+// daemonArgs are the buildkitd arguments for this configuration.
+func daemonArgs(c *config, p daemonPaths) []string {
+	args := baseArgs(p)
+	if c.gcKeepBytes > 0 {
+		args = append(args, "--oci-worker-gc-keepstorage", strconv.FormatInt(c.gcKeepBytes/1e6, 10))
+	}
+	if c.debugDaemon {
+		args = append(args, "--debug")
+	}
+	return args
+}
+
+func argsFingerprint(args []string) string { return strings.Join(args, "\n") + "\n" }
 
 // stopStarted ends a daemon this process started and that never became ready.
 func stopStarted(p *os.Process, exited <-chan error) {

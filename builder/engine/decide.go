@@ -6,6 +6,7 @@ type observed struct {
 	pidAlive     bool   // the recorded buildkitd process is alive
 	reachable    bool   // the socket answered an Info call
 	version      string // the version it reported
+	configStale  bool   // it was started with other arguments than kitbash would use now
 }
 
 // action is what to do about a managed daemon, decided like linuxkit's builder
@@ -15,7 +16,7 @@ type action int
 const (
 	actReuse   action = iota // running, reachable, right version
 	actStart                 // nothing running: start (after removing stale files)
-	actRestart               // running but wrong version, or alive and not answering: stop, then start
+	actRestart               // running but wrong version or arguments, or alive and silent: stop, then start
 )
 
 func (a action) String() string {
@@ -34,7 +35,7 @@ func (a action) String() string {
 // cleanStale reports whether leftover socket/pid files must be removed before starting.
 func decide(o observed, want string) (a action, cleanStale bool) {
 	switch {
-	case o.reachable && (want == "" || o.version == want):
+	case o.reachable && (want == "" || o.version == want) && !o.configStale:
 		return actReuse, false
 	case o.reachable:
 		return actRestart, false

@@ -16,6 +16,7 @@ func TestDecide(t *testing.T) {
 		{"healthy, other version", observed{socketExists: true, pidAlive: true, reachable: true, version: "v0.33.0"}, actRestart, false},
 		{"alive but not answering", observed{socketExists: true, pidAlive: true}, actRestart, false},
 		{"alive, socket missing", observed{pidAlive: true}, actRestart, false},
+		{"healthy, started with other settings", observed{socketExists: true, pidAlive: true, reachable: true, version: want, configStale: true}, actRestart, false},
 		{"reachable, pid file lost", observed{socketExists: true, reachable: true, version: want}, actReuse, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,7 +62,11 @@ func Ensure(ctx context.Context, opts ...Option) (*Engine, error) {
 		if cl != nil {
 			cl.Close()
 		}
-		fmt.Fprintf(c.log, "engine: restarting buildkitd (running %q, want %q)\n", o.version, c.version)
+		why := fmt.Sprintf("running %q, want %q", o.version, c.version)
+		if o.configStale {
+			why = "its settings changed"
+		}
+		fmt.Fprintf(c.log, "engine: restarting buildkitd (%s)\n", why)
 		if _, err := stopDaemon(p); err != nil {
 			return nil, fmt.Errorf("restart engine: %w", err)
 		}

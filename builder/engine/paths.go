@@ -11,6 +11,8 @@ const maxSocketPath = 107
 // daemonPaths are the files of a managed daemon under the state dir.
 type daemonPaths struct {
 	dir, root, socket, pid, log, lock string
+	otel                              string // BuildKit's trace collector socket; unlinked once up
+	config                            string // the arguments the running daemon was started with
 }
 
 func pathsFor(stateDir string) (daemonPaths, error) {
@@ -22,6 +24,8 @@ func pathsFor(stateDir string) (daemonPaths, error) {
 		pid:    filepath.Join(dir, "buildkitd.pid"),
 		log:    filepath.Join(dir, "buildkitd.log"),
 		lock:   filepath.Join(dir, "lock"),
+		otel:   filepath.Join(dir, "otel.sock"),
+		config: filepath.Join(dir, "buildkitd.args"),
 	}
 	if len(p.socket) > maxSocketPath {
 		return p, fmt.Errorf("engine socket path %s is %d bytes, over the %d-byte unix socket limit; fix: use a shorter --state-dir (or KITBASH_STATE_DIR)", p.socket, len(p.socket), maxSocketPath)

@@ -14,7 +14,7 @@ import (
 
 // Definition marshals a step on its base for linux/amd64.
 func Definition(ctx context.Context, base Base, step Step) (*llb.Definition, error) {
-	out, err := step.Output(base.State())
+	out, err := step.Output(base)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 )
@@ -40,28 +41,39 @@ type Step struct {
 	Inputs  map[string]llb.State // read-only mounts, by target path
 }
 
-// State returns the SDK root filesystem with its environment applied, sorted.
+// State returns the SDK root filesystem.
 func (b Base) State() llb.State {
-	st := llb.OCILayout(b.Ref, llb.OCIStore("", b.StoreID), llb.WithCustomName("sdk "+b.Ref))
-	return withEnv(st, parseEnv(b.Env))
+	return llb.OCILayout(layoutRef(b.Ref), llb.OCIStore("", b.StoreID), llb.WithCustomName("sdk "+b.Ref))
 }
 
 // Output returns the state of the step's /out directory.
-func (s Step) Output(base llb.State) (llb.State, error) {
+//
+// The command runs under `env -i` with exactly the environment of the definition: BuildKit
+// adds variables of its own to every process (OTEL_* and a TRACEPARENT that differs on
+// every run), and a build that recorded them would not be reproducible.
+func (s Step) Output(base Base) (llb.State, error) {
 	if s.Name == "" || s.Script == "" {
 		return llb.State{}, fmt.Errorf("sandbox step needs a name and a script")
 	}
-	env := map[string]string{
+	env := parseEnv(base.Env)
+	for k, v := range map[string]string{
 		"SOURCE_DATE_EPOCH": strconv.FormatInt(s.Epoch, 10),
 		"TZ":                "UTC",
 		"LC_ALL":            "C.UTF-8",
 		"HOME":              "/root",
+	} {
+		env[k] = v
 	}
 	for k, v := range s.Env {
 		env[k] = v
 	}
-	run := withEnv(base, env).Dir("/").Run(
-		llb.Args([]string{"/bin/sh", "-euc", s.Script}),
+	args := []string{"/usr/bin/env", "-i"}
+	for _, k := range sortedKeys(env) {
+		args = append(args, k+"="+env[k])
+	}
+	args = append(args, "/bin/sh", "-euc", s.Script)
+	run := withEnv(base.State(), env).Dir("/").Run(
+		llb.Args(args),
 		network(s.Network),
 		llb.WithCustomName(s.Name),
 	)
@@ -106,4 +118,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// layoutRef gives a store name the shape BuildKit's oci-layout source parses: it reads the
+// reference as a URL, so a bare "name@sha256:..." would be taken for user@host:port. The
+// prefix is cosmetic; the store id and digest select the content.
+func layoutRef(ref string) string {
+	if strings.Contains(ref, "/") {
+		return ref
+	}
+	return "kitbash/" + ref
 }

@@ -98,10 +98,8 @@ func aptPath(vals map[string]string, key string) string {
 	return filepath.Join(parent, v)
 }
 
-// sourcePartRE is the file names apt reads from sources.list.d.
-func sourcePartRE() *regexp.Regexp {
-	return regexp.MustCompile(`^[A-Za-z0-9_.-]+\.(list|sources)$`)
-}
+// sourcePartRE matches the file names apt reads from sources.list.d.
+var sourcePartRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+\.(list|sources)$`)
 
 func sourceParts(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
@@ -111,11 +109,10 @@ func sourceParts(dir string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read apt sources directory %s: %w", dir, err)
 	}
-	re := sourcePartRE()
 	var files []string
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
-		if re.MatchString(e.Name()) && hasSources(p) {
+		if sourcePartRE.MatchString(e.Name()) && hasSources(p) {
 			files = append(files, p)
 		}
 	}

@@ -93,6 +93,9 @@ func imageLabels(in imageInputs) map[string]string {
 	if in.goSum != "" {
 		l[LabelGoSum] = in.goSum
 	}
+	if in.spec.Inputs != "" {
+		l[LabelInputs] = in.spec.Inputs
+	}
 	return l
 }
 

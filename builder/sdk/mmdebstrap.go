@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // rootfsJob is one mmdebstrap run.
@@ -41,8 +43,10 @@ func mmdebstrapArgs(j rootfsJob) []string {
 		"--setup-hook=sync-in "+j.debsIn+" /var/cache/apt/archives/",
 		"--customize-hook=sync-out /var/cache/apt/archives "+j.debsOut,
 		`--customize-hook=chroot "$1" dpkg-query -W -f='${db:Status-Abbrev}${Package}=${Version}\n' > `+shellQuote(j.pkgList),
-		// Copied from the host by mmdebstrap; they would make the image host-specific.
+		// Copied from the host by mmdebstrap (network settings and the apt sources
+		// it was given); keeping them would make the digest depend on the host.
 		`--customize-hook=rm -f "$1"/etc/resolv.conf "$1"/etc/hostname`,
+		`--customize-hook=rm -f "$1"/etc/apt/sources.list "$1"/etc/apt/sources.list.d/*.list "$1"/etc/apt/sources.list.d/*.sources`,
 		"--skip=download/empty",
 		"--skip=essential/unlink",
 		j.spec.Suite,
@@ -57,6 +61,10 @@ func runMmdebstrap(ctx context.Context, c *config, j rootfsJob) error {
 	cmd := exec.CommandContext(ctx, c.mmdebstrap, mmdebstrapArgs(j)...)
 	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+strconv.FormatInt(j.epochSec, 10))
 	cmd.Stdout, cmd.Stderr = c.log, c.log
+	// On cancellation let mmdebstrap unmount and remove its chroot before it is
+	// killed: SIGKILL would leave /proc, /sys and /dev mounts behind.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = time.Minute
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("mmdebstrap %s: %w", j.spec.Suite, err)
 	}

@@ -27,6 +27,7 @@ func TestMmdebstrapArgs(t *testing.T) {
 		"--customize-hook=sync-out /var/cache/apt/archives /c/debs-incoming-1",
 		"--skip=download/empty",
 		"--skip=essential/unlink",
+		`--customize-hook=rm -f "$1"/etc/resolv.conf "$1"/etc/hostname`,
 	} {
 		if !slices.Contains(args, want) {
 			t.Errorf("missing %q in %q", want, args)
@@ -37,6 +38,9 @@ func TestMmdebstrapArgs(t *testing.T) {
 		t.Errorf("positional arguments %q", tail)
 	}
 	joined := strings.Join(args, "\n")
+	if !strings.Contains(joined, `"$1"/etc/apt/sources.list.d/*.sources`) {
+		t.Errorf("host apt sources are not removed from the rootfs: %q", args)
+	}
 	if !strings.Contains(joined, `dpkg-query -W`) || !strings.Contains(joined, `> '/w/packages.txt'`) {
 		t.Errorf("no package list hook in %q", args)
 	}

@@ -85,7 +85,7 @@ func Pull(ctx context.Context, store *ocistore.Store, ref string, opts ...remote
 	if err != nil {
 		return Result{}, fmt.Errorf("pull SDK %s: %w", ref, err)
 	}
-	return Result{Name: title, Digest: got, Packages: splitPackages(cf.Config.Labels[LabelPackages]), Size: size}, nil
+	return Result{Name: title, Digest: got, Packages: splitPackages(cf.Config.Labels[LabelPackages]), Size: size, Inputs: cf.Config.Labels[LabelInputs]}, nil
 }
 
 func splitPackages(label string) []string {

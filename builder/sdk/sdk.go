@@ -20,6 +20,7 @@ type Spec struct {
 	Suite     string   // Debian suite, e.g. "bookworm"
 	GoVersion string   // e.g. "1.26.8"
 	Packages  []string // "name" or "name=version", installed on top of the essential set
+	Inputs    string   // digest of the project's sdk section, recorded so a pull can be checked against it
 }
 
 // Result describes an SDK image in a store.
@@ -28,6 +29,7 @@ type Result struct {
 	Digest   v1.Hash  // manifest digest
 	Packages []string // resolved "name=version", sorted
 	Size     int64    // manifest + config + layers, in bytes
+	Inputs   string   // the project sdk-section digest the image was built from ("" if unknown)
 }
 
 // Labels on the image config.
@@ -38,6 +40,7 @@ const (
 	LabelGoSum     = "dev.kitbash.sdk.go-toolchain-sum"
 	LabelSuite     = "dev.kitbash.sdk.suite"
 	LabelPackages  = "dev.kitbash.sdk.packages" // comma-separated "name=version"
+	LabelInputs    = "dev.kitbash.sdk.inputs"   // digest of the sdk section of Kitbash.yaml
 )
 
 // ImageName is the ref name an SDK image gets in the store: NAME@sha256:HEX.

@@ -79,14 +79,52 @@ func TestBuildStepSeesNoHostPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := fmt.Sprintf(`for p in %q %q %q %q; do if [ -e "$p" ]; then echo "VISIBLE $p"; fi; done
-grep -F -e %q -e %q /proc/self/mountinfo || true
-echo done`, marker, h.project, h.state, userCache, marker, h.state)
+echo MOUNTS; cat /proc/self/mountinfo`, marker, h.project, h.state, userCache)
 	r := ok(t, "sdk", "run", "--", "sh", "-c", script)
-	if strings.Contains(r.stdout, "VISIBLE") || strings.Contains(r.stdout, marker) || strings.Contains(r.stdout, h.state) {
-		t.Fatalf("a build step sees host paths:\n%s", r.stdout)
-	}
-	if !strings.Contains(r.stdout, "done") {
+	before, mounts, found := strings.Cut(r.stdout, "MOUNTS\n")
+	if !found {
 		t.Fatalf("probe did not run to the end:\n%s", r.stdout)
+	}
+	if strings.Contains(before, "VISIBLE") {
+		t.Fatalf("a build step sees host paths:\n%s", before)
+	}
+	if strings.Contains(mounts, marker) || strings.Contains(mounts, h.project) {
+		t.Fatalf("a host directory is mounted into the build step:\n%s", mounts)
+	}
+	// Every mount of a real filesystem whose root is a sub-path (a bind mount) must come
+	// from the engine's own storage (its resolv.conf, hosts and snapshots): no host
+	// directory or socket. Pseudo filesystems (proc, sysfs, cgroup, ...) are the kernel's.
+	engineRoot := filepath.Join(h.state, "buildkitd", "root") + "/"
+	pseudo := map[string]bool{"proc": true, "sysfs": true, "cgroup": true, "cgroup2": true, "tmpfs": true, "devpts": true, "mqueue": true, "overlay": true}
+	binds := 0
+	for _, line := range strings.Split(strings.TrimSpace(mounts), "\n") {
+		pre, post, ok := strings.Cut(line, " - ")
+		fields, after := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(fields) < 5 || len(after) < 1 {
+			t.Fatalf("unreadable mountinfo line %q", line)
+		}
+		if root := fields[3]; !pseudo[after[0]] && root != "/" {
+			binds++
+			if !strings.HasPrefix(root, engineRoot) {
+				t.Errorf("mount %s comes from host path %s (%s)", fields[4], root, after[0])
+			}
+		}
+	}
+	if binds == 0 {
+		t.Fatalf("no bind mounts seen; the check would not notice one:\n%s", mounts)
+	}
+}
+
+func TestBuildStepEnvironmentIsExactlyTheDefinition(t *testing.T) {
+	needSDK(t)
+	r := ok(t, "sdk", "run", "--", "sh", "-c", "env | cut -d= -f1 | sort | tr '\\n' ' '")
+	want := "GOROOT GOTOOLCHAIN HOME LANG LC_ALL PATH PWD SOURCE_DATE_EPOCH TZ "
+	if r.stdout != want {
+		t.Fatalf("step environment names:\n got %q\nwant %q", r.stdout, want)
+	}
+	r = ok(t, "sdk", "run", "--", "sh", "-c", "echo $SOURCE_DATE_EPOCH; test ! -e /dev/otel-grpc.sock && echo no-trace-socket")
+	if r.stdout != epoch+"\nno-trace-socket\n" {
+		t.Fatalf("got %q", r.stdout)
 	}
 }
 
