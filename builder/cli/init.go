@@ -15,7 +15,7 @@ func newInitCmd(g *globals) *cobra.Command {
 		Use:   "init DIR",
 		Short: "Create a new Kitbash project (Kitbash.yaml, specs/, kits/, variants/) in DIR",
 		Example: `  kitbash init ~/src/my-os
-  cd ~/src/my-os && kitbash sdk build`,
+  cd ~/src/my-os && git init -q && git add -A && git commit -qm init && kitbash sdk build`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			created, err := project.Scaffold(args[0], o)
@@ -30,7 +30,7 @@ func newInitCmd(g *globals) *cobra.Command {
 					}
 					fmt.Fprintf(g.stdout, "created %s\n", filepath.Join(args[0], rel))
 				}
-				fmt.Fprintf(g.stdout, "next: cd %s && kitbash sdk build\n", args[0])
+				fmt.Fprintf(g.stdout, "next: cd %s, commit it with git (build times come from the commit, or set SOURCE_DATE_EPOCH), then run kitbash sdk build\n", args[0])
 			})
 		},
 	}

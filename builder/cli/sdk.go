@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
+	"github.com/kitbash-dev/kitbash/builder/ocistore"
 	"github.com/kitbash-dev/kitbash/builder/project"
 	"github.com/kitbash-dev/kitbash/builder/sdk"
 )
@@ -46,10 +48,30 @@ func (g *globals) sourceDateEpoch(dir, path string) (int64, error) {
 	return strconv.ParseInt(s, 10, 64)
 }
 
-// lockedSDK returns the locked SDK digest, checked fresh against Kitbash.yaml.
-func lockedSDK(l *project.Loaded) (project.LockedSDK, error) {
-	if err := l.Lock.SDKFresh(l.Project); err != nil {
-		return project.LockedSDK{}, err
+// lockedSDKImage is the project's locked SDK and the store that should hold it.
+type lockedSDKImage struct {
+	project *project.Loaded
+	locked  project.LockedSDK
+	digest  v1.Hash
+	store   *ocistore.Store
+}
+
+// lockedSDK loads the project and its locked SDK, checked fresh against Kitbash.yaml.
+func (g *globals) lockedSDK() (lockedSDKImage, error) {
+	l, err := g.project()
+	if err != nil {
+		return lockedSDKImage{}, err
 	}
-	return l.Lock.SDK, nil
+	if err := l.Lock.SDKFresh(l.Project); err != nil {
+		return lockedSDKImage{}, err
+	}
+	h, err := v1.NewHash(l.Lock.SDK.Digest)
+	if err != nil {
+		return lockedSDKImage{}, fmt.Errorf("%s: sdk.digest %q: %w", project.LockName, l.Lock.SDK.Digest, err)
+	}
+	store, err := g.store()
+	if err != nil {
+		return lockedSDKImage{}, err
+	}
+	return lockedSDKImage{project: l, locked: l.Lock.SDK, digest: h, store: store}, nil
 }

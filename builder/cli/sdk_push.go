@@ -4,11 +4,9 @@ import (
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/spf13/cobra"
 
-	"github.com/kitbash-dev/kitbash/builder/project"
 	"github.com/kitbash-dev/kitbash/builder/sdk"
 )
 
@@ -19,22 +17,11 @@ func newSDKPushCmd(g *globals) *cobra.Command {
 		Example: "  kitbash sdk push 127.0.0.1:5000/kitbash/sdk:bookworm",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := g.project()
+			ls, err := g.lockedSDK()
 			if err != nil {
 				return err
 			}
-			locked, err := lockedSDK(l)
-			if err != nil {
-				return err
-			}
-			h, err := v1.NewHash(locked.Digest)
-			if err != nil {
-				return fmt.Errorf("%s: sdk.digest %q: %w", project.LockName, locked.Digest, err)
-			}
-			store, err := g.store()
-			if err != nil {
-				return err
-			}
+			l, h, store := ls.project, ls.digest, ls.store
 			ref, err := sdk.Push(cmd.Context(), store, h, args[0], remoteOptions(cmd)...)
 			if err != nil {
 				return fmt.Errorf("sdk push: %w", err)

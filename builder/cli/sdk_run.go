@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/kitbash-dev/kitbash/builder/project"
@@ -32,22 +31,11 @@ same command on the same SDK is answered from cache.`,
 		Example: "  kitbash sdk run -- go version\n  kitbash sdk run -- sh -c 'cat /proc/net/dev'",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := g.project()
+			ls, err := g.lockedSDK()
 			if err != nil {
 				return err
 			}
-			locked, err := lockedSDK(l)
-			if err != nil {
-				return err
-			}
-			h, err := v1.NewHash(locked.Digest)
-			if err != nil {
-				return fmt.Errorf("%s: sdk.digest %q: %w", project.LockName, locked.Digest, err)
-			}
-			store, err := g.store()
-			if err != nil {
-				return err
-			}
+			l, locked, h, store := ls.project, ls.locked, ls.digest, ls.store
 			if !store.Has(h) {
 				return fmt.Errorf("sdk %s is not in the local store %s; fix: run `kitbash sdk build`, or `kitbash sdk pull REPO@%s`", h, store.Dir(), h)
 			}

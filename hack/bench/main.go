@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/sirupsen/logrus"
 )
 
 type row struct {
@@ -31,8 +33,8 @@ type report struct {
 }
 
 type flags struct {
-	kitbash, buildkitd, buildctl, out, project string
-	runs                                       int
+	kitbash, buildkitd, buildctl, out, project, cacheDir string
+	runs                                                 int
 }
 
 func main() {
@@ -42,8 +44,10 @@ func main() {
 	flag.StringVar(&f.buildctl, "buildctl", ".tools/bin/buildctl", "buildctl binary")
 	flag.StringVar(&f.out, "out", "build/bench/results.json", "JSON results file")
 	flag.StringVar(&f.project, "project", ".", "project whose locked SDK the solve benchmark uses")
+	flag.StringVar(&f.cacheDir, "cache-dir", "", "kitbash cache dir holding the SDK (default: kitbash's own default)")
 	flag.IntVar(&f.runs, "runs", 10, "repetitions of each warm measurement")
 	flag.Parse()
+	logrus.SetLevel(logrus.ErrorLevel) // containerd's content store warns through it per open
 	if err := run(context.Background(), f); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
