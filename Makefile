@@ -43,8 +43,11 @@ integration: tools $(KITBASH)
 bench: tools $(KITBASH) sdk
 	$(GO) run ./hack/bench -kitbash $(KITBASH) -buildkitd $(TOOLS_BIN)/buildkitd -buildctl $(TOOLS_BIN)/buildctl -out build/bench/results.json
 
+# Packages whose tests compare with golden files take -update.
+GOLDEN_PKGS = $(shell grep -rl '"rewrite golden files"' --include='*_test.go' builder | xargs -r -n1 dirname | sort -u | sed 's|^|./|')
 update-golden:
-	$(GO) test ./... -run Golden -update
+	$(GO) test $(GOLDEN_PKGS) -run Golden -update
+	@git status --short -- '*testdata*'
 
 fmt:
 	gofmt -w builder hack test

@@ -39,6 +39,7 @@ type Step struct {
 	Network Network
 	Epoch   int64                // SOURCE_DATE_EPOCH
 	Inputs  map[string]llb.State // read-only mounts, by target path
+	Caches  map[string]string    // persistent cache mounts (compiler caches): target path → cache id
 }
 
 // State returns the SDK root filesystem.
@@ -52,10 +53,20 @@ func (b Base) State() llb.State {
 // adds variables of its own to every process (OTEL_* and a TRACEPARENT that differs on
 // every run), and a build that recorded them would not be reproducible.
 func (s Step) Output(base Base) (llb.State, error) {
-	if s.Name == "" || s.Script == "" {
-		return llb.State{}, fmt.Errorf("sandbox step needs a name and a script")
+	exec, err := s.Exec(base.State(), base.Env)
+	if err != nil {
+		return llb.State{}, err
 	}
-	env := parseEnv(base.Env)
+	return exec.AddMount(OutDir, llb.Scratch()), nil
+}
+
+// Exec runs the step on root (the SDK, or the SDK merged with other trees) whose image
+// environment is baseEnv. The caller adds the output mount.
+func (s Step) Exec(root llb.State, baseEnv []string) (llb.ExecState, error) {
+	if s.Name == "" || s.Script == "" {
+		return llb.ExecState{}, fmt.Errorf("sandbox step needs a name and a script")
+	}
+	env := parseEnv(baseEnv)
 	for k, v := range map[string]string{
 		"SOURCE_DATE_EPOCH": strconv.FormatInt(s.Epoch, 10),
 		"TZ":                "UTC",
@@ -72,15 +83,14 @@ func (s Step) Output(base Base) (llb.State, error) {
 		args = append(args, k+"="+env[k])
 	}
 	args = append(args, "/bin/sh", "-euc", s.Script)
-	run := withEnv(base.State(), env).Dir("/").Run(
-		llb.Args(args),
-		network(s.Network),
-		llb.WithCustomName(s.Name),
-	)
+	opts := []llb.RunOption{llb.Args(args), network(s.Network), llb.WithCustomName(s.Name)}
 	for _, target := range sortedKeys(s.Inputs) {
-		run.AddMount(target, s.Inputs[target], llb.Readonly)
+		opts = append(opts, llb.AddMount(target, s.Inputs[target], llb.Readonly))
 	}
-	return run.AddMount(OutDir, llb.Scratch()), nil
+	for _, target := range sortedKeys(s.Caches) {
+		opts = append(opts, llb.AddMount(target, llb.Scratch(), llb.AsPersistentCacheDir(s.Caches[target], llb.CacheMountShared)))
+	}
+	return withEnv(root, env).Dir("/").Run(opts...), nil
 }
 
 func network(n Network) llb.RunOption {

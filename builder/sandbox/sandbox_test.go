@@ -2,16 +2,14 @@ package sandbox
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
-	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/kitbash-dev/kitbash/builder/internal/llbgolden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -24,46 +22,9 @@ func testBase() Base {
 	}
 }
 
-// render turns a definition into stable, reviewable text: one JSON op per line.
-func render(t *testing.T, def *llb.Definition) string {
-	t.Helper()
-	var b strings.Builder
-	for _, dt := range def.Def {
-		var op pb.Op
-		if err := op.UnmarshalVT(dt); err != nil {
-			t.Fatal(err)
-		}
-		js, err := protojson.MarshalOptions{}.Marshal(&op)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var compact json.RawMessage = js
-		out, _ := json.Marshal(compact)
-		b.Write(out)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
+func render(t *testing.T, def *llb.Definition) string { return llbgolden.Render(t, def) }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `make update-golden` to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("LLB for %s differs from %s (run `make update-golden` if the change is intended)\n--- got\n%s", name, path, got)
-	}
-}
+func golden(t *testing.T, name, got string) { llbgolden.Check(t, name, got, *update) }
 
 func TestStepGolden(t *testing.T) {
 	step := Step{
