@@ -52,6 +52,10 @@ KITBASH_BUILDKITD. Flags win over the environment.`,
 		newInitCmd(g),
 		newEngineCmd(g),
 		newSDKCmd(g),
+		newValidateCmd(g),
+		newGraphCmd(g),
+		newFetchCmd(g),
+		newBuildCmd(g),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())

@@ -26,6 +26,9 @@ type RunOptions struct {
 	Log      io.Writer
 	Spool    string // temp dir for normalizing the tar
 	UID, GID int    // owner of the package's files
+	// CacheExports and CacheImports share BuildKit's cache (registry or local directory).
+	CacheExports, CacheImports []client.CacheOptionsEntry
+	Stats                      *solve.Stats // records which steps ran (optional)
 }
 
 // Build solves one package and writes its deterministic tar to w.
@@ -64,9 +67,12 @@ func Build(ctx context.Context, base sandbox.Base, p Package, o RunOptions, w io
 					Type:   client.ExporterTar,
 					Output: func(map[string]string) (io.WriteCloser, error) { return pw, nil },
 				}},
-				LocalMounts: mounts,
-				OCIStores:   map[string]content.Store{base.StoreID: o.SDKStore},
+				LocalMounts:  mounts,
+				OCIStores:    map[string]content.Store{base.StoreID: o.SDKStore},
+				CacheExports: o.CacheExports,
+				CacheImports: o.CacheImports,
 			},
+			Stats:    o.Stats,
 			Progress: o.Progress,
 			Out:      o.Log,
 		})

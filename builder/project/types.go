@@ -29,6 +29,14 @@ type Project struct {
 	Kits           []KitRef          `yaml:"kits,omitempty"`
 	Signing        *Signing          `yaml:"signing,omitempty"`
 	Cache          Cache             `yaml:"cache,omitempty"`
+	Sources        Sources           `yaml:"sources,omitempty"`
+}
+
+// Sources configures how package sources are fetched.
+type Sources struct {
+	// Lookaside is a mirror tried first for url sources (GET <lookaside>/<sha256>/<name>),
+	// before the upstream URL.
+	Lookaside string `yaml:"lookaside,omitempty" fix:"write an http(s) base URL, e.g. lookaside: https://sources.example.org/kitbash"`
 }
 
 // SDK describes the build container every package and image is built in.

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/kitbash-dev/kitbash/builder/yamlstrict"
@@ -30,6 +31,11 @@ func (p *Project) Validate(doc *yamlstrict.Doc) error {
 		}
 	}
 	p.Cache.validate(c)
+	if l := p.Sources.Lookaside; l != "" {
+		if u, err := url.Parse(l); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			c.add("sources.lookaside", fmt.Sprintf("%q is not an http(s) URL", l), "write a base URL, e.g. https://sources.example.org/kitbash, or remove the line")
+		}
+	}
 	return c.ps.Err()
 }
 

@@ -42,6 +42,7 @@ type Request struct {
 	Opt      client.SolveOpt
 	Progress Progress
 	Out      io.Writer // progress output (usually stderr)
+	Stats    *Stats    // when set, records which vertices ran and which were cached
 }
 
 // Run solves the request and displays progress until it ends.
@@ -66,8 +67,20 @@ func Run(ctx context.Context, cl *client.Client, r Request) (*client.SolveRespon
 		resp, err = cl.Solve(gctx, r.Def, r.Opt, ch)
 		return err
 	})
+	display := ch
+	if r.Stats != nil {
+		display = make(chan *client.SolveStatus)
+		eg.Go(func() error {
+			defer close(display)
+			for st := range ch {
+				r.Stats.record(st)
+				display <- st
+			}
+			return nil
+		})
+	}
 	eg.Go(func() error {
-		_, err := d.UpdateFrom(context.WithoutCancel(gctx), ch)
+		_, err := d.UpdateFrom(context.WithoutCancel(gctx), display)
 		return err
 	})
 	if err := eg.Wait(); err != nil {

@@ -1,0 +1,12 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+func newBuildCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "build",
+		Short: "Build packages (and, later, kits and variants)",
+	}
+	c.AddCommand(newBuildPackagesCmd(g))
+	return c
+}

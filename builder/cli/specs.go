@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/kitbash-dev/kitbash/builder/graph"
+	"github.com/kitbash-dev/kitbash/builder/project"
+	"github.com/kitbash-dev/kitbash/builder/source"
+	"github.com/kitbash-dev/kitbash/builder/spec"
+	"github.com/kitbash-dev/kitbash/builder/yamlstrict"
+)
+
+// projectSpecs is a project with its package specs resolved into one graph.
+type projectSpecs struct {
+	project *project.Loaded
+	specs   []*spec.Spec
+	graph   *graph.Graph
+}
+
+// loadSpecs loads the project, every spec and the graph, reporting the problems of all
+// of them at once.
+func (g *globals) loadSpecs() (projectSpecs, error) {
+	l, err := g.project()
+	if err != nil {
+		return projectSpecs{}, err
+	}
+	shown, err := filepath.Rel(g.cwd(), l.Dir)
+	if err != nil || shown == "" {
+		shown = l.Dir
+	}
+	specs, specErr := spec.LoadAll(l.Dir, shown)
+	nodes := make([]graph.Node, 0, len(specs))
+	for _, s := range specs {
+		nodes = append(nodes, graph.Node{Name: s.Name, Doc: s.Doc, BuildRequires: s.BuildRequires, Requires: s.Requires, Provides: s.Provides})
+	}
+	gr, graphErr := graph.Resolve(nodes)
+	if err := yamlstrict.Combine(specErr, graphErr); err != nil {
+		return projectSpecs{}, err
+	}
+	if len(specs) == 0 {
+		return projectSpecs{}, fmt.Errorf("no package specs in %s; fix: add specs/<name>/%s", filepath.Join(shown, spec.Dir), spec.FileName)
+	}
+	return projectSpecs{project: l, specs: specs, graph: gr}, nil
+}
+
+// goEnv is the environment the go command of gomod sources sees.
+func (g *globals) goEnv() []string {
+	var env []string
+	for _, k := range []string{"PATH", "HOME", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOINSECURE", "GOTOOLCHAIN", "GOFLAGS", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "SSL_CERT_FILE"} {
+		if v := g.env(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// sourcesDir is the content-addressed source cache.
+func (g *globals) sourcesDir() string { return filepath.Join(g.cacheDir, "sources") }
+
+// packagesDir is the local package store.
+func (g *globals) packagesDir() string { return filepath.Join(g.cacheDir, "packages") }
+
+// fetcher makes the source fetcher for the project.
+func (g *globals) fetcher(l *project.Loaded, epoch int64) (*source.Fetcher, error) {
+	return source.New(
+		source.WithCacheDir(g.sourcesDir()),
+		source.WithLookaside(l.Project.Sources.Lookaside),
+		source.WithGoEnv(g.goEnv()),
+		source.WithSourceDateEpoch(epoch),
+		source.WithLog(g.stderr),
+	)
+}
+
+// cwd is the working directory for shortening file names in messages.
+func (g *globals) cwd() string {
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		return "/"
+	}
+	return dir
+}
