@@ -174,7 +174,7 @@ func (b *Builder) build(ctx context.Context, s *spec.Spec, src resolved, deps []
 	stats := &solve.Stats{}
 	res, err := pkgbuild.Build(ctx, base, p, pkgbuild.RunOptions{
 		Client: cl, SDKStore: cs, Progress: b.cfg.progress, Log: b.cfg.log, Spool: b.cfg.spool, UID: uid, GID: gid,
-		Locals:       map[string]string{pkgbuild.LocalSpec: b.cfg.root, pkgbuild.LocalSources: b.cfg.sourcesDir, pkgbuild.LocalPackages: b.cfg.store.Dir()},
+		Locals:       b.locals(p),
 		CacheExports: b.cacheExports(s.Name), CacheImports: b.cacheImports(s.Name), Stats: stats,
 	}, tmp)
 	if err != nil {
@@ -219,6 +219,23 @@ func (b *Builder) cacheImports(name string) []client.CacheOptionsEntry {
 		if e, ok := x.Ref().ImportEntry(name); ok {
 			out = append(out, e)
 		}
+	}
+	return out
+}
+
+// locals are the host directories the build of p reads: only those it uses.
+func (b *Builder) locals(p pkgbuild.Package) map[string]string {
+	out := map[string]string{}
+	for _, s := range p.Sources {
+		switch s.Local {
+		case pkgbuild.LocalSpec:
+			out[s.Local] = b.cfg.root
+		case pkgbuild.LocalSources:
+			out[s.Local] = b.cfg.sourcesDir
+		}
+	}
+	if len(p.BuildRequires) > 0 {
+		out[pkgbuild.LocalPackages] = b.cfg.store.Dir()
 	}
 	return out
 }

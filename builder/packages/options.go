@@ -23,7 +23,7 @@ import (
 
 // RecipeVersion is the version of the package build recipe (the LLB shape in
 // pkgbuild). Changing the recipe changes every inputs digest.
-const RecipeVersion = "1"
+const RecipeVersion = "2"
 
 // Connect returns a BuildKit client; it is called once, when the first package needs a
 // build. The caller closes the engine after Build returns.

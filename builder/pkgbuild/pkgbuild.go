@@ -78,7 +78,7 @@ func Definition(base sandbox.Base, p Package) (llb.State, error) {
 	if p.Test == "" {
 		return out, nil
 	}
-	test, err := testStep(p, out).Exec(root, base.Env)
+	test, err := testStep(p, src, out).Exec(root, base.Env)
 	if err != nil {
 		return llb.State{}, err
 	}

@@ -45,7 +45,7 @@ func Build(ctx context.Context, base sandbox.Base, p Package, o RunOptions, w io
 	for name, dir := range o.Locals {
 		fs, err := fsutil.NewFS(dir)
 		if err != nil {
-			return pkg.Result{}, fmt.Errorf("package %s: local %s (%s): %w", p.Name, name, dir, err)
+			return pkg.Result{}, fmt.Errorf("local %s (%s): %w", name, dir, err)
 		}
 		mounts[name] = fs
 	}

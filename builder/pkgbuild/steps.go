@@ -37,16 +37,16 @@ func buildStep(p Package, src llb.State) sandbox.Step {
 }
 
 // testStep runs the spec's test script against the built output, mounted read-only at
-// $DESTDIR. Whatever it writes elsewhere is thrown away; its scratch mount is emptied so
+// $DESTDIR, with the sources read-only at $SRC. Whatever it writes elsewhere is thrown away; its scratch mount is emptied so
 // merging it into the result changes nothing.
-func testStep(p Package, out llb.State) sandbox.Step {
+func testStep(p Package, src, out llb.State) sandbox.Step {
 	return sandbox.Step{
 		Name:    p.Name + ": test",
 		Script:  "( cd / && " + subshell(p.Test) + " )\nfind " + testScratch + " -mindepth 1 -delete\n",
 		Env:     stepEnv(p),
 		Network: sandbox.NetworkNone,
 		Epoch:   p.Epoch,
-		Inputs:  map[string]llb.State{sandbox.OutDir: out},
+		Inputs:  map[string]llb.State{sandbox.OutDir: out, SrcDir: src},
 	}
 }
 
