@@ -12,7 +12,7 @@ import (
 )
 
 func newBuildPackagesCmd(g *globals) *cobra.Command {
-	var f buildFlags
+	f := buildFlags{build: true}
 	c := &cobra.Command{
 		Use:   "packages [PACKAGE...]",
 		Short: "Build the named packages and what they need (all by default)",

@@ -19,6 +19,7 @@ import (
 
 // buildFlags are the flags of verbs that build packages.
 type buildFlags struct {
+	build     bool // the verb builds (needs the locked SDK), rather than only fetching
 	release   bool
 	jobs      int
 	cacheTo   []string
@@ -29,12 +30,18 @@ type buildFlags struct {
 // (or connected to) only when a package needs a build; the returned func closes it.
 func (g *globals) packageBuilder(ps projectSpecs, f buildFlags) (*packages.Builder, func(), error) {
 	l := ps.project
-	if err := l.Lock.SDKFresh(l.Project); err != nil {
-		return nil, nil, err
+	// Fetching needs no SDK; building does, so a missing or stale lock stops only a build.
+	sdkDigest, sdkErr := "unlocked", l.Lock.SDKFresh(l.Project)
+	var h v1.Hash
+	if sdkErr == nil {
+		if h, sdkErr = v1.NewHash(l.Lock.SDK.Digest); sdkErr != nil {
+			sdkErr = fmt.Errorf("%s: sdk.digest %q: %w", project.LockName, l.Lock.SDK.Digest, sdkErr)
+		} else {
+			sdkDigest = h.String()
+		}
 	}
-	h, err := v1.NewHash(l.Lock.SDK.Digest)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: sdk.digest %q: %w", project.LockName, l.Lock.SDK.Digest, err)
+	if sdkErr != nil && f.build {
+		return nil, nil, sdkErr
 	}
 	epoch, err := g.sourceDateEpoch(l.Dir, project.FileName)
 	if err != nil {
@@ -63,6 +70,9 @@ func (g *globals) packageBuilder(ps projectSpecs, f buildFlags) (*packages.Build
 		return e.Client, nil
 	}
 	loadSDK := func(ctx context.Context) (sandbox.Base, content.Store, error) {
+		if sdkErr != nil {
+			return sandbox.Base{}, nil, sdkErr
+		}
 		oci, err := g.store()
 		if err != nil {
 			return sandbox.Base{}, nil, err
@@ -84,7 +94,7 @@ func (g *globals) packageBuilder(ps projectSpecs, f buildFlags) (*packages.Build
 		packages.WithProjectDir(l.Dir),
 		packages.WithStore(store),
 		packages.WithFetcher(fetcher, g.sourcesDir()),
-		packages.WithSDK(h.String(), loadSDK),
+		packages.WithSDK(sdkDigest, loadSDK),
 		packages.WithEngine(connect),
 		packages.WithSourceDateEpoch(epoch),
 		packages.WithRelease(f.release),

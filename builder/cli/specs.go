@@ -25,9 +25,12 @@ func (g *globals) loadSpecs() (projectSpecs, error) {
 	if err != nil {
 		return projectSpecs{}, err
 	}
-	shown, err := filepath.Rel(g.cwd(), l.Dir)
-	if err != nil || shown == "" {
-		shown = l.Dir
+	// Files are named as the user named the project: by -C, or relative to here.
+	shown := g.projectDir
+	if shown == "" {
+		if shown, err = filepath.Rel(g.cwd(), l.Dir); err != nil {
+			shown = l.Dir
+		}
 	}
 	specs, specErr := spec.LoadAll(l.Dir, shown)
 	nodes := make([]graph.Node, 0, len(specs))

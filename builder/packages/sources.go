@@ -36,7 +36,8 @@ func Request(s spec.Source) (source.Request, bool) {
 // fetching them first when fetch is set (otherwise a missing one is an error).
 func (b *Builder) resolveSources(ctx context.Context, s *spec.Spec, fetch bool) (resolved, error) {
 	var r resolved
-	for _, src := range s.Sources {
+	for i, src := range s.Sources {
+		line, _ := s.Doc.Pos(fmt.Sprintf("sources[%d]", i))
 		if src.Kind() == "path" {
 			rel, ok := s.ProjectPath(b.cfg.root, src)
 			if !ok {
@@ -57,11 +58,11 @@ func (b *Builder) resolveSources(ctx context.Context, s *spec.Spec, fetch bool) 
 		got, hit := b.cfg.fetcher.Lookup(req)
 		if !hit {
 			if !fetch {
-				return resolved{}, fmt.Errorf("%s: %s is not in the source cache; fix: run kitbash fetch", s.File, src.Label())
+				return resolved{}, fmt.Errorf("%s:%d: sources[%d]: %s is not in the source cache; fix: run kitbash fetch", s.File, line, i, src.Label())
 			}
 			var err error
 			if got, err = b.cfg.fetcher.Fetch(ctx, req); err != nil {
-				return resolved{}, fmt.Errorf("%s: %w", s.File, err)
+				return resolved{}, fmt.Errorf("%s:%d: sources[%d]: %w", s.File, line, i, err)
 			}
 		}
 		rel, err := filepath.Rel(b.cfg.sourcesDir, got.Path)
