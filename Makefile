@@ -1,6 +1,6 @@
-# Kitbash: `make` installs what it needs and builds what exists so far (the SDK today;
-# the sample variant once it exists); `make test` runs unit and integration tests
-# against a real buildkitd it starts and stops itself.
+# Kitbash: `make` installs what it needs and builds what exists so far (the SDK and every
+# package today; the sample variant once it exists); `make test` runs unit and
+# integration tests against a real buildkitd it starts and stops itself.
 SHELL := /bin/bash
 GO ?= go
 TOOLS_BIN := $(CURDIR)/.tools/bin
@@ -9,9 +9,9 @@ GOFILES := $(shell find builder -name '*.go' -not -path '*/testdata/*') go.mod g
 
 export PATH := $(TOOLS_BIN):$(PATH)
 
-.PHONY: all tools kitbash sdk test unit integration bench update-golden fmt vet clean
+.PHONY: all tools kitbash sdk packages test unit integration bench update-golden fmt vet clean
 
-all: tools kitbash sdk
+all: tools kitbash sdk packages
 
 tools:
 	@hack/tools.sh
@@ -24,6 +24,12 @@ $(KITBASH): $(GOFILES)
 # lock and the local store already hold it).
 sdk: tools $(KITBASH)
 	$(KITBASH) sdk build
+
+# Every package spec in specs/, built in BuildKit sandboxes into the package store (a
+# no-op when nothing changed).
+packages: sdk
+	$(KITBASH) validate
+	$(KITBASH) build packages
 
 test: tools $(KITBASH) vet unit integration
 
@@ -38,7 +44,7 @@ unit:
 # the SDK build is double-built there to prove its digest is reproducible.
 integration: tools $(KITBASH)
 	@mkdir -p build
-	KITBASH_BIN=$(KITBASH) $(GO) test -count=1 -tags integration -timeout 40m -v ./test/integration/ 2>&1 | tee build/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
+	KITBASH_BIN=$(KITBASH) $(GO) test -count=1 -tags integration -timeout 40m -v ./builder/source/ ./test/integration/ 2>&1 | tee build/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
 
 bench: tools $(KITBASH) sdk
 	$(GO) run ./hack/bench -kitbash $(KITBASH) -buildkitd $(TOOLS_BIN)/buildkitd -buildctl $(TOOLS_BIN)/buildctl -out build/bench/results.json

@@ -25,6 +25,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# apt sources of package specs are fetched through the host's apt configuration: it needs
+# package lists (a fresh container has none).
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+  echo "tools: apt-get update (no package lists yet)"
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
+  $sudo_ apt-get update -qq
+fi
+
 # Go module tools, pinned by go.mod.
 bk_version=$(cd "$root" && go list -m -f '{{.Version}}' github.com/moby/buildkit)
 build_buildkit() { # name

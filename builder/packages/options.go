@@ -62,6 +62,10 @@ func newConfig(opts []Option) (*config, error) {
 			return nil, err
 		}
 	}
+	if c.jobs > 1 && (c.progress == solve.ProgressAuto || c.progress == solve.ProgressTTY) {
+		// Parallel solves cannot share a terminal display; plain lines interleave cleanly.
+		c.progress = solve.ProgressPlain
+	}
 	switch {
 	case c.root == "":
 		return nil, errors.New("packages: WithProjectDir is required")
