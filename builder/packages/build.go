@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,7 +151,8 @@ func (b *Builder) build(ctx context.Context, s *spec.Spec, src resolved, deps []
 	if err != nil {
 		return pkgstore.Entry{}, nil, err
 	}
-	p := pkgbuild.Package{Name: s.Name, Build: s.Build, Test: s.Test, Sources: src.build, Epoch: b.cfg.epoch, LocalID: localID(b.cfg.root)}
+	p := pkgbuild.Package{Name: s.Name, Build: s.Build, Test: s.Test, Sources: src.build, Epoch: b.cfg.epoch, LocalID: localID(b.cfg.root),
+		Env: map[string]string{"PKG_NAME": s.Name, "PKG_VERSION": s.Version, "PKG_RELEASE": strconv.Itoa(s.Release)}}
 	if s.Network == spec.NetworkSandbox {
 		p.Network = sandbox.NetworkSandbox
 	}

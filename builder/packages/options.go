@@ -21,9 +21,10 @@ import (
 	"github.com/kitbash-dev/kitbash/builder/source"
 )
 
-// RecipeVersion is the version of the package build recipe (the LLB shape in
-// pkgbuild). Changing the recipe changes every inputs digest.
-const RecipeVersion = "2"
+// RecipeVersion is the version of the package build recipe (the LLB shape in pkgbuild
+// and the environment of its steps). Bump it with every change to either: it is part
+// of every inputs digest, so stored packages are not reused across recipes.
+const RecipeVersion = "3"
 
 // Connect returns a BuildKit client; it is called once, when the first package needs a
 // build. The caller closes the engine after Build returns.
