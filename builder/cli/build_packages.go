@@ -32,6 +32,9 @@ and carry both BuildKit's cache and built packages between machines and CI runs.
 			if err != nil {
 				return err
 			}
+			if err := ps.needSpecs(); err != nil {
+				return err
+			}
 			b, closeEngine, err := g.packageBuilder(ps, f)
 			if err != nil {
 				return err

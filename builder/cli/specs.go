@@ -16,6 +16,15 @@ type projectSpecs struct {
 	project *project.Loaded
 	specs   []*spec.Spec
 	graph   *graph.Graph
+	shown   string // the project directory as messages name it
+}
+
+// needSpecs is an error when the project has no package specs.
+func (ps projectSpecs) needSpecs() error {
+	if len(ps.specs) == 0 {
+		return fmt.Errorf("no package specs in %s; fix: add specs/<name>/%s (see the README's package spec format)", filepath.Join(ps.shown, spec.Dir), spec.FileName)
+	}
+	return nil
 }
 
 // loadSpecs loads the project, every spec and the graph, reporting the problems of all
@@ -41,10 +50,7 @@ func (g *globals) loadSpecs() (projectSpecs, error) {
 	if err := yamlstrict.Combine(specErr, graphErr); err != nil {
 		return projectSpecs{}, err
 	}
-	if len(specs) == 0 {
-		return projectSpecs{}, fmt.Errorf("no package specs in %s; fix: add specs/<name>/%s", filepath.Join(shown, spec.Dir), spec.FileName)
-	}
-	return projectSpecs{project: l, specs: specs, graph: gr}, nil
+	return projectSpecs{project: l, specs: specs, graph: gr, shown: shown}, nil
 }
 
 // goEnv is the environment the go command of gomod sources sees.

@@ -36,7 +36,11 @@ With --release it also refuses specs whose build steps opt into the network.`,
 				Packages []string `json:"packages"`
 			}
 			return g.emit(out{Valid: true, Packages: ps.graph.Names()}, func() {
-				fmt.Fprintf(g.stdout, "ok: Kitbash.yaml, Kitbash.lock and %d package specs are valid\n", len(ps.specs))
+				files := "Kitbash.yaml"
+				if ps.project.LockExists {
+					files += ", Kitbash.lock"
+				}
+				fmt.Fprintf(g.stdout, "ok: %s and %d package specs are valid\n", files, len(ps.specs))
 			})
 		},
 	}
