@@ -78,8 +78,9 @@ func TestPackagesReproducibleAndShared(t *testing.T) {
 	// and it needs no engine either.
 	c := newMachine(t, "builder-c", "project")
 	c.buildkitHost = "unix:///nonexistent/buildkitd.sock"
+	third := c.buildPackages(t, "--cache-from", shared)
 	for _, n := range names {
-		r := c.buildPackages(t, "--cache-from", shared)[n]
+		r := third[n]
 		if r.Status != "imported" || r.Files != first[n].Files {
 			t.Errorf("machine c, package %s: %+v", n, r)
 		}
