@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/kitbash-dev/kitbash/builder/yamlstrict"
 )
 
 // maxSuggestions bounds the names offered by "did you mean".
@@ -21,7 +23,7 @@ func suggest(name string, candidates []string) []string {
 		if norm(c) == norm(name) {
 			return []string{c}
 		}
-		dist := editDistance(norm(name), norm(c))
+		dist := yamlstrict.EditDistance(norm(name), norm(c))
 		switch {
 		case dist >= len(c) || dist > bestDist:
 		case dist < bestDist:
@@ -34,27 +36,6 @@ func suggest(name string, candidates []string) []string {
 		best = best[:maxSuggestions]
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, counted in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // orList quotes names and joins them for a sentence: `"a"`, `"a" or "b"`,

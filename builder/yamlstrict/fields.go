@@ -77,15 +77,16 @@ func suggest(name string, candidates []string) string {
 		if norm(c) == norm(name) {
 			return c
 		}
-		if dist := editDistance(strings.ToLower(name), c); dist < bestDist && dist < len(c) {
+		if dist := EditDistance(strings.ToLower(name), c); dist < bestDist && dist < len(c) {
 			best, bestDist = c, dist
 		}
 	}
 	return best
 }
 
-// editDistance is the Levenshtein distance between a and b, counted in bytes.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, counted in bytes (for "did
+// you mean" suggestions).
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
