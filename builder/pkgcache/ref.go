@@ -10,11 +10,12 @@ package pkgcache
 
 import (
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/kitbash-dev/kitbash/builder/regref"
 )
 
 // Kind says where a cache lives.
@@ -126,7 +127,7 @@ func parseRepo(s, r string) (Ref, error) {
 // registries on loopback addresses.
 func newRepository(repo string) (name.Repository, error) {
 	opts := []name.Option{name.StrictValidation}
-	if first, _, _ := strings.Cut(repo, "/"); isLoopback(first) {
+	if first, _, _ := strings.Cut(repo, "/"); regref.IsLoopback(first) {
 		opts = append(opts, name.Insecure)
 	}
 	return name.NewRepository(repo, opts...)
@@ -135,17 +136,4 @@ func newRepository(repo string) (name.Repository, error) {
 // isHost follows Docker's rule for telling a registry host from a path component.
 func isHost(s string) bool {
 	return s == "localhost" || strings.ContainsAny(s, ".:")
-}
-
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

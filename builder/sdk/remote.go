@@ -3,7 +3,6 @@ package sdk
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -11,6 +10,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/kitbash-dev/kitbash/builder/ocistore"
+
+	"github.com/kitbash-dev/kitbash/builder/regref"
 )
 
 // Push uploads the SDK image with manifest digest from store to ref (a tag or
@@ -108,7 +109,7 @@ func parseRef(ref string) (name.Reference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse reference %q: %w", ref, err)
 	}
-	if !isLoopback(r.Context().RegistryStr()) {
+	if !regref.IsLoopback(r.Context().RegistryStr()) {
 		return r, nil
 	}
 	r, err = name.ParseReference(ref, name.Insecure)
@@ -116,17 +117,4 @@ func parseRef(ref string) (name.Reference, error) {
 		return nil, fmt.Errorf("parse reference %q: %w", ref, err)
 	}
 	return r, nil
-}
-
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -137,17 +137,6 @@ func TestPushRefusesOtherDigest(t *testing.T) {
 	}
 }
 
-func TestIsLoopback(t *testing.T) {
-	for host, want := range map[string]bool{
-		"127.0.0.1:5000": true, "localhost:5000": true, "[::1]:5000": true, "127.0.0.1": true,
-		"registry.example:5000": false, "10.0.0.1:5000": false,
-	} {
-		if got := isLoopback(host); got != want {
-			t.Errorf("isLoopback(%q) = %v", host, got)
-		}
-	}
-}
-
 func mustRef(t *testing.T, ref string) name.Reference {
 	t.Helper()
 	r, err := parseRef(ref)
