@@ -5,8 +5,8 @@ import "github.com/spf13/cobra"
 func newBuildCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "build",
-		Short: "Build packages (and, later, kits and variants)",
+		Short: "Build packages and kits (and, later, variants)",
 	}
-	c.AddCommand(newBuildPackagesCmd(g))
+	c.AddCommand(newBuildPackagesCmd(g), newBuildKitCmd(g))
 	return c
 }

@@ -39,6 +39,7 @@ type Result struct {
 	Tar      string        `json:"tar"`
 	StepsRan []string      `json:"stepsRan,omitempty"` // build steps BuildKit executed (not cached)
 	Duration time.Duration `json:"durationNs"`
+	Manifest pkg.Manifest  `json:"-"`
 }
 
 // Build makes the named packages and what building them needs (all packages when
@@ -142,7 +143,7 @@ func (b *Builder) one(ctx context.Context, s *spec.Spec, src resolved, deps []Re
 	}
 	m := e.Manifest
 	return Result{Name: s.Name, Version: m.Version, Release: m.Release, Status: status, Inputs: inputs, Files: m.Files.Digest,
-		Size: m.Files.Size, Tar: e.Tar, StepsRan: ran, Duration: time.Since(start)}, nil
+		Size: m.Files.Size, Tar: e.Tar, StepsRan: ran, Duration: time.Since(start), Manifest: m}, nil
 }
 
 // build solves the package on the engine and puts it into the store.

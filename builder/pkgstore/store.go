@@ -93,6 +93,11 @@ func (s *Store) Put(m pkg.Manifest, r io.Reader) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
+	// Return the manifest as Get will read it back (sorted lists, schema version set),
+	// so a package looks the same whether it was just built or found in the store.
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Entry{}, fmt.Errorf("package store: %w", err)
+	}
 	if err := writeSynced(filepath.Join(tmp, manifestName), strings.NewReader(string(b))); err != nil {
 		return Entry{}, err
 	}

@@ -3,6 +3,7 @@ package pkgstore
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -66,5 +67,24 @@ func TestManifestMustMatchKey(t *testing.T) {
 	}
 	if _, _, err := s.Get(inputs); err == nil {
 		t.Fatal("a manifest naming other inputs must be refused")
+	}
+}
+
+func TestPutReturnsTheManifestGetReads(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := pkg.Manifest{Name: "a", Requires: []string{"z", "b"}, InputsDigest: "sha256:" + strings.Repeat("c", 64)}
+	put, err := s.Put(m, strings.NewReader("tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.Get(m.InputsDigest)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if !reflect.DeepEqual(put.Manifest, got.Manifest) {
+		t.Fatalf("put returned %+v, get reads %+v", put.Manifest, got.Manifest)
 	}
 }
