@@ -236,7 +236,7 @@ func kitPURL(kitName, hex, repo string) string {
 	}
 	p := "pkg:oci/" + url.PathEscape(strings.ToLower(name)) + "@sha256%3A" + hex
 	if repo != "" {
-		p += "?repository_url=" + url.QueryEscape(repo)
+		p += "?repository_url=" + strings.ReplaceAll(url.QueryEscape(repo), "%2F", "/")
 	}
 	return p
 }

@@ -101,3 +101,11 @@ func checkLayers(cfg Config, layers []v1.Descriptor) error {
 	}
 	return nil
 }
+
+func parseHash(d string) (v1.Hash, error) {
+	h, err := v1.NewHash(d)
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("kit digest %q: %w", d, err)
+	}
+	return h, nil
+}

@@ -101,20 +101,4 @@ func withContext(ctx context.Context, opts []remote.Option) []remote.Option {
 }
 
 // parseRef parses ref, marking registries on loopback addresses insecure (HTTP).
-func parseRef(ref string) (name.Reference, error) {
-	r, err := name.ParseReference(ref, name.StrictValidation)
-	if err != nil {
-		r, err = name.ParseReference(ref)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("parse reference %q: %w", ref, err)
-	}
-	if !regref.IsLoopback(r.Context().RegistryStr()) {
-		return r, nil
-	}
-	r, err = name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		return nil, fmt.Errorf("parse reference %q: %w", ref, err)
-	}
-	return r, nil
-}
+func parseRef(ref string) (name.Reference, error) { return regref.Parse(ref) }

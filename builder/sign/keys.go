@@ -7,10 +7,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
@@ -135,10 +137,19 @@ func LoadPublicKey(pemBytes []byte) (*Verifier, error) {
 // PKIX DER encoding.
 func (v *Verifier) ID() string { return v.id }
 
-// verify reports whether sig (ASN.1 ECDSA) signs sha256(payload).
+// verify reports whether sig signs sha256(payload). Like sigstore's ECDSA verifier (what
+// cosign uses), it takes an ASN.1 DER signature, or else the IEEE P1363 r||s encoding.
 func (v *Verifier) verify(payload, sig []byte) bool {
 	sum := sha256.Sum256(payload)
-	return ecdsa.VerifyASN1(v.key, sum[:], sig)
+	var asn struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(sig, &asn); err == nil {
+		return ecdsa.VerifyASN1(v.key, sum[:], sig)
+	}
+	if len(sig) != 64 {
+		return false
+	}
+	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+	return ecdsa.Verify(v.key, sum[:], r, s)
 }
 
 func newVerifier(key *ecdsa.PublicKey) (*Verifier, error) {

@@ -80,7 +80,7 @@ func Verify(ctx context.Context, d name.Digest, vs []*Verifier, opts ...Option) 
 			}
 			return nil, fmt.Errorf("verify %s: %w", d, err)
 		}
-		return nil, fmt.Errorf("verify %s: %w: no signatures at %s; fix: sign it with the publisher's key (kitbash signs what it publishes with signing: key: in Kitbash.yaml; or cosign sign --key cosign.key %s), and copy its .sig tag along when mirroring it",
+		return nil, fmt.Errorf("verify %s: %w: no signatures at %s; fix: sign it with the publisher's key (signing: key: in Kitbash.yaml, or cosign sign --key cosign.key %s), and copy its .sig tag along when mirroring it",
 			d, ErrUnsigned, tag, d)
 	}
 	if len(sigs) == 0 {
@@ -140,7 +140,7 @@ func checkSignatures(img v1.Image, d name.Digest, vs []*Verifier, want map[strin
 			}
 		}
 		if v == nil {
-			fail("not by a trusted key")
+			fail("does not verify with a trusted key (another signer, or the payload was altered)")
 			continue
 		}
 		p, ann, err := parsePayload(payload)
