@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -39,12 +40,15 @@ const emptyJSON = "{}"
 // API, an earlier push stopped between writing the manifest and updating the referrers
 // tag), it is put again, which repairs the tag.
 //
-// The referrers list is kept up to date by go-containerregistry: after it PUTs a
-// manifest with a subject it probes GET /v2/<repo>/referrers/<digest>; if the registry
-// does not answer 200 it read-modify-writes the "sha256-<hex>" fallback tag (an OCI image
-// index of the referrers, sorted by digest, existing entries kept, no write when the
-// entry is there). That update is not atomic: concurrent attachments to one subject on
-// such a registry can lose one another's entry (Attach again to repair).
+// The referrers list is kept up to date by go-containerregistry (v0.22.1, remote's
+// writer.commitManifest, used by remote.Put and remote.Write): after it PUTs a manifest
+// with a subject it does not look at the OCI-Subject response header but probes
+// GET /v2/<repo>/referrers/<subject digest>; on 200 the registry keeps the list, on 404
+// or 400 it read-modify-writes the "sha256-<hex>" fallback tag (an OCI image index of
+// the referrers with their artifactType and annotations, sorted by digest, existing
+// entries kept, no write when the entry is there). That update is not atomic:
+// concurrent attachments to one subject on such a registry can lose one another's
+// entry (Attach again to repair).
 func Attach(ctx context.Context, subject name.Digest, artifactType, mediaType string, data []byte, annotations map[string]string, opts ...remote.Option) (desc v1.Descriptor, uploaded bool, err error) {
 	defer func() {
 		if err != nil {
@@ -52,7 +56,8 @@ func Attach(ctx context.Context, subject name.Digest, artifactType, mediaType st
 		}
 	}()
 	for _, mt := range []string{artifactType, mediaType} {
-		if t, _, err := mime.ParseMediaType(mt); err != nil || t != mt {
+		typ, sub, _ := strings.Cut(mt, "/")
+		if t, _, err := mime.ParseMediaType(mt); err != nil || t != mt || typ == "" || sub == "" {
 			return desc, false, fmt.Errorf("bad media type %q", mt)
 		}
 	}

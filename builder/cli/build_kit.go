@@ -39,7 +39,7 @@ digest. All kits when no NAME is given.`,
 		Example: "  kitbash build kit core\n  kitbash build kit core --revision $GITHUB_SHA --source https://github.com/me/my-os",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			start := time.Now()
-			ks, err := g.loadKits(args)
+			ks, err := g.loadKits(cmd.Context(), args, f.kitFlags)
 			if err != nil {
 				return err
 			}
@@ -61,9 +61,9 @@ digest. All kits when no NAME is given.`,
 			}
 			var out []builtKit
 			for _, k := range ks.kits {
-				names, err := ks.specs.graph.RuntimeClosure(k.Packages...)
+				names, err := ks.specs.kitPackages(k)
 				if err != nil {
-					return fmt.Errorf("%s: packages: %w", k.File, err)
+					return err
 				}
 				if _, err := b.Fetch(cmd.Context(), names...); err != nil {
 					return err
@@ -103,7 +103,8 @@ digest. All kits when no NAME is given.`,
 		},
 	}
 	fl := c.Flags()
-	fl.BoolVar(&f.release, "release", false, "release rules: refuse specs that opt into the network")
+	fl.BoolVar(&f.release, "release", false, "release rules: refuse specs that opt into the network, and unlocked, unsigned or untrusted kits")
+	fl.BoolVar(&f.allowUnsigned, "allow-unsigned", false, "use external kits locked unsigned (local development only; warns on every use)")
 	fl.IntVar(&f.jobs, "jobs", 2, "packages built at once")
 	fl.StringArrayVar(&f.cacheFrom, "cache-from", nil, "import BuildKit's cache and built packages from a directory or registry repository (repeatable)")
 	fl.StringArrayVar(&f.cacheTo, "cache-to", nil, "export BuildKit's cache and built packages to a directory or registry repository (repeatable)")

@@ -35,6 +35,9 @@ and carry both BuildKit's cache and built packages between machines and CI runs.
 			if err := ps.needSpecs(); err != nil {
 				return err
 			}
+			if ps, err = g.withKits(cmd.Context(), ps, f.kitFlags); err != nil {
+				return err
+			}
 			b, closeEngine, err := g.packageBuilder(ps, f)
 			if err != nil {
 				return err
@@ -54,7 +57,8 @@ and carry both BuildKit's cache and built packages between machines and CI runs.
 		},
 	}
 	fl := c.Flags()
-	fl.BoolVar(&f.release, "release", false, "release rules: refuse specs that opt into the network")
+	fl.BoolVar(&f.release, "release", false, "release rules: refuse specs that opt into the network, and unlocked, unsigned or untrusted kits")
+	fl.BoolVar(&f.allowUnsigned, "allow-unsigned", false, "use external kits locked unsigned (local development only; warns on every use)")
 	fl.IntVar(&f.jobs, "jobs", 2, "packages built at once")
 	fl.StringArrayVar(&f.cacheFrom, "cache-from", nil, "import BuildKit's cache and built packages from a directory or registry repository (repeatable)")
 	fl.StringArrayVar(&f.cacheTo, "cache-to", nil, "export BuildKit's cache and built packages to a directory or registry repository (repeatable)")

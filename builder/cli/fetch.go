@@ -21,6 +21,9 @@ this cache, so after fetch a build needs no network (for CI and offline work).`,
 			if err != nil {
 				return err
 			}
+			if ps, err = g.withKits(cmd.Context(), ps, kitFlags{offline: true}); err != nil {
+				return err
+			}
 			b, closeEngine, err := g.packageBuilder(ps, buildFlags{})
 			if err != nil {
 				return err

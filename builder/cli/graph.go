@@ -20,6 +20,9 @@ order, with their build-requires and runtime requires. --format dot writes Graph
 			if err != nil {
 				return err
 			}
+			if ps, err = g.withKits(cmd.Context(), ps, kitFlags{offline: true}); err != nil {
+				return err
+			}
 			names := args
 			if len(names) == 0 {
 				names = ps.graph.Names()

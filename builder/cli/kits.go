@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -16,9 +17,12 @@ type projectKits struct {
 
 // loadKits loads the project, its specs and its kit specs, checks that every kit names
 // known packages, and selects the named kits (all when names is empty).
-func (g *globals) loadKits(names []string) (projectKits, error) {
+func (g *globals) loadKits(ctx context.Context, names []string, f kitFlags) (projectKits, error) {
 	ps, err := g.loadSpecs()
 	if err != nil {
+		return projectKits{}, err
+	}
+	if ps, err = g.withKits(ctx, ps, f); err != nil {
 		return projectKits{}, err
 	}
 	all, err := kit.LoadSpecs(ps.project.Dir, ps.shown)
@@ -58,4 +62,21 @@ func (g *globals) loadKits(names []string) (projectKits, error) {
 		sel = append(sel, k)
 	}
 	return projectKits{specs: ps, kits: sel}, nil
+}
+
+// kitPackages is what kit k carries: its packages and their runtime requirements,
+// except those that external kits carry.
+func (ps projectSpecs) kitPackages(k *kit.LoadedSpec) ([]string, error) {
+	closure, err := ps.graph.RuntimeClosure(k.Packages...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: packages: %w", k.File, err)
+	}
+	var out []string
+	for _, n := range closure {
+		if _, ext := ps.external[n]; ext {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

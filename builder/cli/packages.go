@@ -19,6 +19,7 @@ import (
 
 // buildFlags are the flags of verbs that build packages.
 type buildFlags struct {
+	kitFlags
 	build     bool // the verb builds (needs the locked SDK), rather than only fetching
 	release   bool
 	jobs      int
@@ -120,6 +121,9 @@ func (g *globals) packageBuilder(ps projectSpecs, f buildFlags) (*packages.Build
 			}
 			opts = append(opts, flag.opt(x))
 		}
+	}
+	if len(ps.external) > 0 {
+		opts = append(opts, packages.WithExternal(ps.external, ps.blobDir))
 	}
 	b, err := packages.New(ps.specs, ps.graph, opts...)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/kitbash-dev/kitbash/builder/graph"
+	"github.com/kitbash-dev/kitbash/builder/packages"
 	"github.com/kitbash-dev/kitbash/builder/project"
 	"github.com/kitbash-dev/kitbash/builder/source"
 	"github.com/kitbash-dev/kitbash/builder/spec"
@@ -17,6 +18,10 @@ type projectSpecs struct {
 	specs   []*spec.Spec
 	graph   *graph.Graph
 	shown   string // the project directory as messages name it
+	// external are the packages external kits carry (after prefer:), blobDir where
+	// their tars are.
+	external map[string]packages.External
+	blobDir  string
 }
 
 // needSpecs is an error when the project has no package specs.

@@ -23,6 +23,9 @@ With --release it also refuses specs whose build steps opt into the network.`,
 			if err != nil {
 				return err
 			}
+			if ps, err = g.withKits(cmd.Context(), ps, kitFlags{offline: true}); err != nil {
+				return err
+			}
 			if release {
 				for _, s := range ps.specs {
 					if s.Network != spec.NetworkNone {

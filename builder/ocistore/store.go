@@ -116,3 +116,9 @@ func validHex(hex string) bool {
 	}
 	return true
 }
+
+// BlobPath is the file of blob h in the store (it may not exist; see Has).
+func (s *Store) BlobPath(h v1.Hash) string { return s.blobPath(h) }
+
+// BlobDir is the directory holding the store's blobs, named by their hex digests.
+func (s *Store) BlobDir() string { return s.blobDir() }

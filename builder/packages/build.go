@@ -25,6 +25,7 @@ const (
 	StatusStored   = "up to date" // already in the local package store
 	StatusImported = "imported"   // taken from a --cache-from cache
 	StatusBuilt    = "built"      // built on the engine
+	StatusExternal = "from kit"   // carried by an external kit, never built here
 )
 
 // Result is one package of a build.
@@ -54,6 +55,9 @@ func (b *Builder) Build(ctx context.Context, names ...string) ([]Result, error) 
 	// before the engine is touched.
 	srcs := make(map[string]resolved, len(order))
 	for _, n := range order {
+		if _, ext := b.cfg.external[n]; ext {
+			continue
+		}
 		if srcs[n], err = b.resolveSources(ctx, b.specs[n], false); err != nil {
 			return nil, err
 		}
@@ -91,6 +95,11 @@ func (b *Builder) Build(ctx context.Context, names ...string) ([]Result, error) 
 				return gctx.Err()
 			}
 			defer func() { <-sem }()
+			if x, ok := b.cfg.external[n]; ok {
+				results[i] = Result{Name: n, Version: x.Manifest.Version, Release: x.Manifest.Release, Status: StatusExternal + " " + x.Kit,
+					Inputs: x.Manifest.InputsDigest, Files: x.Manifest.Files.Digest, Size: x.Manifest.Files.Size, Tar: x.Tar, Manifest: x.Manifest}
+				return nil
+			}
 			r, err := b.one(gctx, b.specs[n], srcs[n], depResults)
 			if err != nil {
 				return fmt.Errorf("package %s: %w", n, err)
@@ -158,11 +167,15 @@ func (b *Builder) build(ctx context.Context, s *spec.Spec, src resolved, deps []
 		p.Network = sandbox.NetworkSandbox
 	}
 	for _, d := range deps {
-		rel, err := filepath.Rel(b.cfg.store.Dir(), d.Tar)
-		if err != nil {
-			return pkgstore.Entry{}, nil, fmt.Errorf("build-require %s: %w", d.Name, err)
+		local, base := pkgbuild.LocalPackages, b.cfg.store.Dir()
+		if _, ext := b.cfg.external[d.Name]; ext {
+			local, base = pkgbuild.LocalKits, b.cfg.kitsDir
 		}
-		p.BuildRequires = append(p.BuildRequires, pkgbuild.Dep{Name: d.Name, Tar: filepath.ToSlash(rel)})
+		rel, err := filepath.Rel(base, d.Tar)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return pkgstore.Entry{}, nil, fmt.Errorf("build-require %s: %s is not under %s", d.Name, d.Tar, base)
+		}
+		p.BuildRequires = append(p.BuildRequires, pkgbuild.Dep{Name: d.Name, Tar: filepath.ToSlash(rel), Local: local})
 	}
 	tmp, err := os.CreateTemp(b.cfg.spool, ".build-"+s.Name+"-")
 	if err != nil {
@@ -237,8 +250,12 @@ func (b *Builder) locals(p pkgbuild.Package) map[string]string {
 			out[s.Local] = b.cfg.sourcesDir
 		}
 	}
-	if len(p.BuildRequires) > 0 {
-		out[pkgbuild.LocalPackages] = b.cfg.store.Dir()
+	for _, d := range p.BuildRequires {
+		if d.Local == pkgbuild.LocalKits {
+			out[pkgbuild.LocalKits] = b.cfg.kitsDir
+		} else {
+			out[pkgbuild.LocalPackages] = b.cfg.store.Dir()
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package packages
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 
 	"github.com/containerd/containerd/v2/core/content"
@@ -64,8 +65,11 @@ func (b *Builder) engine(ctx context.Context) (*client.Client, sandbox.Base, con
 // closure is the named packages (all when none) and what building them needs, in
 // build order; with release set, a spec that opts into the network is refused.
 func (b *Builder) closure(names []string) ([]string, error) {
-	if len(names) == 0 {
-		names = b.graph.Names()
+	if len(names) == 0 { // all of the project's own packages
+		for n := range b.specs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
 	}
 	order, err := b.graph.BuildClosure(names...)
 	if err != nil {
@@ -73,7 +77,7 @@ func (b *Builder) closure(names []string) ([]string, error) {
 	}
 	if b.cfg.release {
 		for _, n := range order {
-			if s := b.specs[n]; s.Network != spec.NetworkNone {
+			if s, ok := b.specs[n]; ok && s.Network != spec.NetworkNone {
 				line, _ := s.Doc.Pos("network")
 				return nil, fmt.Errorf("%s:%d: network: package %s opts into the network, which --release refuses; fix: declare what it downloads as url, apt or gomod sources and remove network:", s.File, line, n)
 			}
@@ -91,6 +95,9 @@ func (b *Builder) Fetch(ctx context.Context, names ...string) (int, error) {
 	}
 	n := 0
 	for _, name := range order {
+		if _, ext := b.cfg.external[name]; ext {
+			continue
+		}
 		r, err := b.resolveSources(ctx, b.specs[name], true)
 		if err != nil {
 			return n, err

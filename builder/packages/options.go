@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/moby/buildkit/client"
 
+	"github.com/kitbash-dev/kitbash/builder/pkg"
 	"github.com/kitbash-dev/kitbash/builder/pkgcache"
 	"github.com/kitbash-dev/kitbash/builder/pkgstore"
 	"github.com/kitbash-dev/kitbash/builder/sandbox"
@@ -51,6 +52,8 @@ type config struct {
 	jobs       int
 	cacheTo    []*pkgcache.Exchange
 	cacheFrom  []*pkgcache.Exchange
+	external   map[string]External
+	kitsDir    string // the OCI store's blob directory, where external tars live
 	progress   solve.Progress
 	log        io.Writer
 	spool      string
@@ -144,6 +147,19 @@ func WithCacheFrom(x *pkgcache.Exchange) Option {
 		c.cacheFrom = append(c.cacheFrom, x)
 		return nil
 	}
+}
+
+// External is a package that comes built from an external kit.
+type External struct {
+	Kit      string
+	Manifest pkg.Manifest
+	Tar      string // a blob of the OCI store
+}
+
+// WithExternal makes packages of external kits available: they are never built, only
+// used as build-requires. blobDir is the OCI store's blob directory holding their tars.
+func WithExternal(pkgs map[string]External, blobDir string) Option {
+	return func(c *config) error { c.external, c.kitsDir = pkgs, blobDir; return nil }
 }
 
 // WithProgress is BuildKit's progress display mode.

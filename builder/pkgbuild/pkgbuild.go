@@ -24,6 +24,7 @@ const (
 	LocalSpec     = "spec"     // the spec's folder (path sources)
 	LocalSources  = "sources"  // the source cache (fetched blobs)
 	LocalPackages = "packages" // the package store (build-requires)
+	LocalKits     = "kits"     // the OCI store's blobs (build-requires from external kits)
 )
 
 // SrcDir and the build's environment.
@@ -40,10 +41,12 @@ type Source struct {
 	Unpack bool   // a tar to unpack into /src (gomod trees) instead of a file to copy
 }
 
-// Dep is a built build-requirement: its package tar in the package store.
+// Dep is a built build-requirement: its package tar in the package store, or in the
+// OCI store when it comes from an external kit.
 type Dep struct {
-	Name string
-	Tar  string // path of package.tar relative to the package store
+	Name  string
+	Tar   string // path of the tar relative to its local
+	Local string // LocalPackages (the default) or LocalKits
 }
 
 // Package is what the build of one package needs.
@@ -101,8 +104,12 @@ func rootFS(base sandbox.Base, deps []Dep, id string) llb.State {
 }
 
 func unpackDep(d Dep, id string) llb.State {
-	local := llb.Local(LocalPackages, llb.IncludePatterns([]string{d.Tar}), llb.SharedKeyHint(LocalPackages+"/"+d.Tar),
-		llb.LocalUniqueID(id+"/"+LocalPackages),
+	from := d.Local
+	if from == "" {
+		from = LocalPackages
+	}
+	local := llb.Local(from, llb.IncludePatterns([]string{d.Tar}), llb.SharedKeyHint(from+"/"+d.Tar),
+		llb.LocalUniqueID(id+"/"+from),
 		llb.WithCustomNamef("build-requires: %s", d.Name))
 	return llb.Scratch().File(
 		llb.Copy(local, d.Tar, "/", &llb.CopyInfo{AttemptUnpack: true}),

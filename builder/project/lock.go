@@ -39,6 +39,9 @@ type LockedKit struct {
 	Vendor  string `yaml:"vendor" required:"true"`
 	Source  string `yaml:"source" required:"true" fix:"write the reference the kit was fetched from"`
 	Digest  string `yaml:"digest" required:"true" fix:"write the kit's OCI manifest digest, sha256:<64 hex>"`
+	// Signer is the id of the trusted key whose signature verified when the kit was
+	// locked; empty for a kit locked with --allow-unsigned.
+	Signer string `yaml:"signer,omitempty"`
 }
 
 // ErrSDKStale is wrapped by SDKFresh's errors.

@@ -30,6 +30,8 @@ type Project struct {
 	Signing        *Signing          `yaml:"signing,omitempty"`
 	Cache          Cache             `yaml:"cache,omitempty"`
 	Sources        Sources           `yaml:"sources,omitempty"`
+	// Prefer names, for a package that several kits carry, the kit whose copy is used.
+	Prefer map[string]string `yaml:"prefer,omitempty" fix:"map a package to the kit that provides it, e.g. prefer: {containerd: acme}"`
 }
 
 // Sources configures how package sources are fetched.

@@ -31,6 +31,9 @@ func (p *Project) Validate(doc *yamlstrict.Doc) error {
 		}
 	}
 	p.Cache.validate(c)
+	for _, pkg := range sortedKeys(p.Prefer) {
+		c.ident(yamlstrict.Join("prefer", pkg), p.Prefer[pkg], "name the kit whose copy of "+pkg+" wins, e.g. core")
+	}
 	if l := p.Sources.Lookaside; l != "" {
 		if u, err := url.Parse(l); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			c.add("sources.lookaside", fmt.Sprintf("%q is not an http(s) URL", l), "write a base URL, e.g. https://sources.example.org/kitbash, or remove the line")

@@ -48,7 +48,7 @@ func TestInvalidProjects(t *testing.T) {
 		file: "unknown-field.yaml",
 		want: []string{
 			`Kitbash.yaml:1: missing required field "release-version"; fix: write a version like release-version: 0.1.0`,
-			`Kitbash.yaml:2: unknown field "relase-version"; fix: did you mean "release-version"? otherwise remove it, or use one of: schema-version, release-version, sdk, vendors, kits, signing, cache, sources`,
+			`Kitbash.yaml:2: unknown field "relase-version"; fix: did you mean "release-version"? otherwise remove it, or use one of: schema-version, release-version, sdk, vendors, kits, signing, cache, sources, prefer`,
 			`Kitbash.yaml:8: sdk.mirror: unknown field "mirror"; fix: remove it, or use one of: name, suite, go-version, packages, registry`,
 		},
 	}, {

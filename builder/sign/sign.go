@@ -29,8 +29,8 @@ import (
 // Two signers appending to the same .sig tag at the same moment can lose one of the
 // signatures (the registry offers no compare-and-swap); sign from one place at a time.
 func Sign(ctx context.Context, d name.Digest, s *Signer, opts ...Option) (signed bool, err error) {
-	if s == nil {
-		return false, fmt.Errorf("sign %s: no signing key", d)
+	if s == nil || s.key == nil {
+		return false, fmt.Errorf("sign %s: no signing key; fix: load one with LoadPrivateKey", d)
 	}
 	cfg, err := newConfig(ctx, opts)
 	if err != nil {

@@ -3,6 +3,7 @@ package sign
 import (
 	"bytes"
 	"context"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"log"
 	"maps"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -501,5 +503,40 @@ func TestOptions(t *testing.T) {
 	}
 	if c.log == nil {
 		t.Error("nil log")
+	}
+}
+
+// Like sigstore's ECDSA verifier, verify takes ASN.1 and IEEE P1363 (r||s) signatures.
+func TestVerifierEncodings(t *testing.T) {
+	k := newKey(t)
+	payload := []byte(`{"x":1}`)
+	der, err := k.signer.sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &rs); err != nil {
+		t.Fatal(err)
+	}
+	p1363 := append(rs.R.FillBytes(make([]byte, 32)), rs.S.FillBytes(make([]byte, 32))...)
+	for _, c := range []struct {
+		name    string
+		payload []byte
+		sig     []byte
+		want    bool
+	}{
+		{"asn1", payload, der, true},
+		{"p1363", payload, p1363, true},
+		{"other payload", []byte(`{"x":2}`), der, false},
+		{"other payload p1363", []byte(`{"x":2}`), p1363, false},
+		{"garbage", payload, []byte("garbage"), false},
+		{"empty", payload, nil, false},
+	} {
+		if got := k.verifier.verify(c.payload, c.sig); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	if newKey(t).verifier.verify(payload, der) {
+		t.Error("another key verifies")
 	}
 }
