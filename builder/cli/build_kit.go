@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kitbash-dev/kitbash/builder/kit"
+	"github.com/kitbash-dev/kitbash/builder/ocistore"
 	"github.com/kitbash-dev/kitbash/builder/packages"
+	"github.com/kitbash-dev/kitbash/builder/project"
 )
 
 // builtKit is one kit of `build kit`.
@@ -21,6 +24,7 @@ type builtKit struct {
 	Ref      string   `json:"ref"` // its name in the local OCI store
 	Packages []string `json:"packages"`
 	Size     int64    `json:"size"`
+	config   kit.Config
 }
 
 func newBuildKitCmd(g *globals) *cobra.Command {
@@ -39,57 +43,9 @@ digest. All kits when no NAME is given.`,
 		Example: "  kitbash build kit core\n  kitbash build kit core --revision $GITHUB_SHA --source https://github.com/me/my-os",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			start := time.Now()
-			ks, err := g.loadKits(cmd.Context(), args, f.kitFlags)
+			out, store, err := g.buildKits(cmd.Context(), args, f, kitMeta{source: source, revision: revision})
 			if err != nil {
 				return err
-			}
-			b, closeEngine, err := g.packageBuilder(ks.specs, f)
-			if err != nil {
-				return err
-			}
-			defer closeEngine()
-			store, err := g.store()
-			if err != nil {
-				return err
-			}
-			epoch, err := g.sourceDateEpoch(ks.specs.project.Dir, "Kitbash.yaml")
-			if err != nil {
-				return err
-			}
-			if revision == "" {
-				revision = gitRevision(ks.specs.project.Dir)
-			}
-			var out []builtKit
-			for _, k := range ks.kits {
-				names, err := ks.specs.kitPackages(k)
-				if err != nil {
-					return err
-				}
-				if _, err := b.Fetch(cmd.Context(), names...); err != nil {
-					return err
-				}
-				results, err := b.Build(cmd.Context(), names...)
-				if err != nil {
-					return err
-				}
-				members := membersOf(results, names)
-				cfg := kit.Config{Name: k.Name, Version: k.Version, Arch: "x86_64", Created: time.Unix(epoch, 0).UTC().Format(time.RFC3339),
-					Source: source, Revision: revision, SDK: ks.specs.project.Lock.SDK.Digest}
-				idx, err := kit.Index(cfg, members)
-				if err != nil {
-					return err
-				}
-				ref := "kits/" + k.Name + ":" + k.Version
-				h, err := store.PutIndex(cmd.Context(), ref, idx)
-				if err != nil {
-					return err
-				}
-				bk := builtKit{Name: k.Name, Version: k.Version, Digest: h.String(), Ref: ref}
-				for _, m := range members {
-					bk.Packages = append(bk.Packages, m.Manifest.Name)
-					bk.Size += m.Manifest.Files.Size
-				}
-				out = append(out, bk)
 			}
 			return g.emit(out, func() {
 				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
@@ -135,4 +91,68 @@ func gitRevision(dir string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// kitMeta are the annotations a kit build takes from flags.
+type kitMeta struct{ source, revision string }
+
+// buildKits builds the named kits (all when none) into the local OCI store.
+func (g *globals) buildKits(ctx context.Context, names []string, f buildFlags, meta kitMeta) ([]builtKit, *ocistore.Store, error) {
+	ks, err := g.loadKits(ctx, names, f.kitFlags)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, closeEngine, err := g.packageBuilder(ks.specs, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closeEngine()
+	store, err := g.store()
+	if err != nil {
+		return nil, nil, err
+	}
+	epoch, err := g.sourceDateEpoch(ks.specs.project.Dir, project.FileName)
+	if err != nil {
+		return nil, nil, err
+	}
+	if meta.revision == "" {
+		meta.revision = gitRevision(ks.specs.project.Dir)
+	}
+	var out []builtKit
+	for _, k := range ks.kits {
+		names, err := ks.specs.kitPackages(k)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := b.Fetch(ctx, names...); err != nil {
+			return nil, nil, err
+		}
+		results, err := b.Build(ctx, names...)
+		if err != nil {
+			return nil, nil, err
+		}
+		members := membersOf(results, names)
+		cfg := kit.Config{Name: k.Name, Version: k.Version, Arch: "x86_64", Created: time.Unix(epoch, 0).UTC().Format(time.RFC3339),
+			Source: meta.source, Revision: meta.revision, SDK: ks.specs.project.Lock.SDK.Digest}
+		idx, err := kit.Index(cfg, members)
+		if err != nil {
+			return nil, nil, err
+		}
+		ref := kit.StoreRef(k.Name, k.Version)
+		h, err := store.PutIndex(ctx, ref, idx)
+		if err != nil {
+			return nil, nil, err
+		}
+		bk := builtKit{Name: k.Name, Version: k.Version, Digest: h.String(), Ref: ref, config: cfg}
+		for _, m := range members {
+			bk.Packages = append(bk.Packages, m.Manifest.Name)
+			bk.Size += m.Manifest.Files.Size
+		}
+		bk.config.Packages = nil
+		for _, m := range members {
+			bk.config.Packages = append(bk.config.Packages, m.Manifest)
+		}
+		out = append(out, bk)
+	}
+	return out, store, nil
 }

@@ -56,6 +56,9 @@ KITBASH_BUILDKITD. Flags win over the environment.`,
 		newGraphCmd(g),
 		newFetchCmd(g),
 		newBuildCmd(g),
+		newPublishCmd(g),
+		newKitCmd(g),
+		newUpdateCmd(g),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())

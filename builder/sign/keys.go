@@ -178,3 +178,12 @@ func keyKind(k any) string {
 	}
 	return fmt.Sprintf("%T", k)
 }
+
+// KeyID is the id of s's public key, as its Verifier's ID gives it.
+func (s *Signer) KeyID() string {
+	v, err := newVerifier(&s.key.PublicKey)
+	if err != nil {
+		return ""
+	}
+	return v.ID()
+}
