@@ -32,8 +32,9 @@ func (ps projectSpecs) needSpecs() error {
 	return nil
 }
 
-// loadSpecs loads the project, every spec and the graph, reporting the problems of all
-// of them at once.
+// loadSpecs loads the project, every spec and, for a project without external kits, the
+// graph, reporting the problems of all of them at once. Verbs that use the graph call
+// withKits next, which resolves it with the external kits' packages.
 func (g *globals) loadSpecs() (projectSpecs, error) {
 	l, err := g.project()
 	if err != nil {
@@ -47,11 +48,16 @@ func (g *globals) loadSpecs() (projectSpecs, error) {
 		}
 	}
 	specs, specErr := spec.LoadAll(l.Dir, shown)
-	nodes := make([]graph.Node, 0, len(specs))
-	for _, s := range specs {
-		nodes = append(nodes, graph.Node{Name: s.Name, Doc: s.Doc, BuildRequires: s.BuildRequires, Requires: s.Requires, Provides: s.Provides})
+	var gr *graph.Graph
+	var graphErr error
+	if len(l.Project.Kits) == 0 && len(l.Lock.Kits) == 0 {
+		// With external kits the graph also holds their packages: withKits resolves it.
+		nodes := make([]graph.Node, 0, len(specs))
+		for _, s := range specs {
+			nodes = append(nodes, graph.Node{Name: s.Name, Doc: s.Doc, BuildRequires: s.BuildRequires, Requires: s.Requires, Provides: s.Provides})
+		}
+		gr, graphErr = graph.Resolve(nodes)
 	}
-	gr, graphErr := graph.Resolve(nodes)
 	if err := yamlstrict.Combine(specErr, graphErr); err != nil {
 		return projectSpecs{}, err
 	}
