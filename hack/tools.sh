@@ -50,4 +50,15 @@ build_buildkit() { # name
 }
 build_buildkit buildkitd
 build_buildkit buildctl
+
+# The cosign CLI, only to prove in the tests that it accepts kitbash's signatures (kitbash
+# signs without it). Built inside the downloaded module directory, like buildkit.
+cosign_version=v2.6.5
+if ! { [ -x "$bindir/cosign" ] && "$bindir/cosign" version 2>/dev/null | grep -qF "$cosign_version"; }; then
+  echo "tools: building cosign $cosign_version from the Go module proxy (about 4 minutes on 2 cores)"
+  dir=$(cd "$root" && go mod download -json "github.com/sigstore/cosign/v2@$cosign_version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$bindir/cosign.tmp" \
+     -ldflags "-s -w -X sigs.k8s.io/release-utils/version.gitVersion=$cosign_version" ./cmd/cosign)
+  mv "$bindir/cosign.tmp" "$bindir/cosign"
+fi
 echo "tools: ready in ${bindir#$root/}"

@@ -19,8 +19,12 @@ import (
 // SDK image is shared (hard-linked), as a machine would pull it by its locked digest.
 type machine struct {
 	name, project, state, cache string
-	buildkitHost                string // when set, builds use this engine instead of starting one
+	buildkitHost                string   // when set, builds use this engine instead of starting one
+	env                         []string // extra environment
 }
+
+// keyPassword protects the signing keys the tests make.
+const keyPassword = "kitbash-test"
 
 // newMachine lays out a machine under a fresh directory whose name includes dirName.
 func newMachine(t *testing.T, hostname, dirName string) *machine {
@@ -39,7 +43,7 @@ func newMachine(t *testing.T, hostname, dirName string) *machine {
 	if err := os.MkdirAll(m.project, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"Kitbash.yaml", "specs", "agents"} {
+	for _, p := range []string{"Kitbash.yaml", "specs", "agents", "kits"} {
 		copyTree(t, filepath.Join(repo, p), filepath.Join(m.project, p))
 	}
 	copyTree(t, filepath.Join(h.project, "Kitbash.lock"), filepath.Join(m.project, "Kitbash.lock"))
@@ -79,7 +83,8 @@ func (m *machine) kb(t *testing.T, args ...string) result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+epoch, "KITBASH_BUILDKITD="+bk)
+	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+epoch, "KITBASH_BUILDKITD="+bk, "COSIGN_PASSWORD="+keyPassword)
+	cmd.Env = append(cmd.Env, m.env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()

@@ -18,6 +18,14 @@ import (
 // the test and returns its host:port.
 func startRegistry(t *testing.T) string {
 	t.Helper()
+	addr, _ := startRegistryWithRoot(t)
+	return addr
+}
+
+// startRegistryWithRoot starts Debian's docker-registry on 127.0.0.1 and returns its
+// address and the root of its filesystem storage.
+func startRegistryWithRoot(t *testing.T) (string, string) {
+	t.Helper()
 	bin, err := exec.LookPath("docker-registry")
 	if err != nil {
 		t.Fatalf("docker-registry not found (`make tools` installs it): %v", err)
@@ -52,14 +60,14 @@ func startRegistry(t *testing.T) string {
 		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return addr
+				return addr, filepath.Join(dir, "data")
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "registry.log"))
 	t.Fatalf("registry on %s did not come up:\n%s", addr, b)
-	return ""
+	return "", ""
 }
 
 func TestSDKPushPullThroughRegistry(t *testing.T) {
