@@ -1,5 +1,5 @@
-# Kitbash: `make` installs what it needs and builds what exists so far (the SDK and every
-# package today; the sample variant once it exists); `make test` runs unit and
+# Kitbash: `make` installs what it needs and builds what exists so far (the SDK, every
+# package and the core kit today; the sample variant once it exists); `make test` runs unit and
 # integration tests against a real buildkitd it starts and stops itself.
 SHELL := /bin/bash
 GO ?= go
@@ -9,9 +9,9 @@ GOFILES := $(shell find builder -name '*.go' -not -path '*/testdata/*') go.mod g
 
 export PATH := $(TOOLS_BIN):$(PATH)
 
-.PHONY: all tools kitbash sdk packages test unit integration bench update-golden fmt vet clean
+.PHONY: all tools kitbash sdk packages kits test unit integration bench update-golden fmt vet clean
 
-all: tools kitbash sdk packages
+all: tools kitbash sdk packages kits
 
 tools:
 	@hack/tools.sh
@@ -30,6 +30,10 @@ sdk: tools $(KITBASH)
 packages: sdk
 	$(KITBASH) validate
 	$(KITBASH) build packages
+
+# Every kit in kits/, packed into the local OCI store (kits/NAME:VERSION).
+kits: packages
+	$(KITBASH) build kit
 
 test: tools $(KITBASH) vet unit integration
 

@@ -53,7 +53,7 @@ tag where a registry has no referrers API). Publishing an unchanged kit again up
 blob and adds no signature. Auth comes from the Docker config and credential helpers.
 
 Check it with: cosign verify --key KEY.pub --insecure-ignore-tlog REPO@DIGEST`,
-		Example: "  kitbash publish kit core --to 127.0.0.1:5000/kitbash/core\n  kitbash publish kit core --to ghcr.io/me/kits/core:0.1.0 --key keys/me.key",
+		Example: "  kitbash publish kit core --to 127.0.0.1:5000/kitbash/core\n  kitbash publish kit core --to registry.example.org/me/kits/core:0.1.0 --key keys/me.key",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {

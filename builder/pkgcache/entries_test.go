@@ -30,14 +30,14 @@ func TestLocalEntries(t *testing.T) {
 }
 
 func TestRegistryEntries(t *testing.T) {
-	r := Ref{Kind: Registry, Repo: "ghcr.io/me/cache"}
+	r := Ref{Kind: Registry, Repo: "registry.example.org/me/cache"}
 	ex := r.ExportEntry("runc")
-	want := map[string]string{"ref": "ghcr.io/me/cache:buildkit-runc", "mode": "max", "image-manifest": "true", "oci-mediatypes": "true"}
+	want := map[string]string{"ref": "registry.example.org/me/cache:buildkit-runc", "mode": "max", "image-manifest": "true", "oci-mediatypes": "true"}
 	if ex.Type != "registry" || !maps.Equal(ex.Attrs, want) {
 		t.Errorf("export entry %+v", ex)
 	}
 	im, ok := r.ImportEntry("runc")
-	if !ok || im.Type != "registry" || !maps.Equal(im.Attrs, map[string]string{"ref": "ghcr.io/me/cache:buildkit-runc"}) {
+	if !ok || im.Type != "registry" || !maps.Equal(im.Attrs, map[string]string{"ref": "registry.example.org/me/cache:buildkit-runc"}) {
 		t.Errorf("import entry %+v %v", im, ok)
 	}
 	im.Attrs["digest"] = "sha256:x" // the BuildKit client writes into it

@@ -56,7 +56,7 @@ func (r Ref) String() string {
 	return ""
 }
 
-const refFix = "write a directory as /abs/path, ./rel/path or dir=PATH, or a registry repository as HOST[:PORT]/PATH or registry=HOST[:PORT]/PATH (for example ghcr.io/me/kitbash-cache)"
+const refFix = "write a directory as /abs/path, ./rel/path or dir=PATH, or a registry repository as HOST[:PORT]/PATH or registry=HOST[:PORT]/PATH (for example registry.example.org/me/kitbash-cache)"
 
 // Parse reads a cache reference:
 //
@@ -85,7 +85,7 @@ func Parse(s string) (Ref, error) {
 	case strings.HasPrefix(s, "~"):
 		return bad("~ is not expanded", "give the directory as an absolute path, or let the shell expand ~ by writing the flag and value as two words")
 	case strings.Contains(s, "://"):
-		return bad("a URL scheme is not part of a repository", "drop the scheme, for example ghcr.io/me/kitbash-cache; registries on localhost and 127.0.0.1 are spoken to over HTTP")
+		return bad("a URL scheme is not part of a repository", "drop the scheme, for example registry.example.org/me/kitbash-cache; registries on localhost and 127.0.0.1 are spoken to over HTTP")
 	}
 	if first, _, ok := strings.Cut(s, "/"); ok && isHost(first) {
 		return parseRepo(s, s)
@@ -110,7 +110,7 @@ func parseRepo(s, r string) (Ref, error) {
 	}
 	first, rest, ok := strings.Cut(r, "/")
 	if !ok || rest == "" || !isHost(first) {
-		return bad("a registry repository must start with its host, then a path", "write HOST[:PORT]/PATH where HOST has a dot or a port or is localhost, for example ghcr.io/me/kitbash-cache or localhost:5000/cache")
+		return bad("a registry repository must start with its host, then a path", "write HOST[:PORT]/PATH where HOST has a dot or a port or is localhost, for example registry.example.org/me/kitbash-cache or localhost:5000/cache")
 	}
 	last := rest[strings.LastIndex(rest, "/")+1:]
 	if strings.ContainsAny(last, ":@") {
@@ -118,7 +118,7 @@ func parseRepo(s, r string) (Ref, error) {
 	}
 	repo, err := newRepository(r)
 	if err != nil {
-		return bad(err.Error(), "a repository path is lowercase letters, digits and separators (. _ __ - /), for example ghcr.io/me/kitbash-cache")
+		return bad(err.Error(), "a repository path is lowercase letters, digits and separators (. _ __ - /), for example registry.example.org/me/kitbash-cache")
 	}
 	return Ref{Kind: Registry, Repo: repo.Name()}, nil
 }
