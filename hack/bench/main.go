@@ -30,6 +30,8 @@ type row struct {
 type report struct {
 	Machine map[string]string `json:"machine"`
 	Rows    []row             `json:"results"`
+	Notes   []string          `json:"notes,omitempty"`
+	Extra   map[string]int64  `json:"figures,omitempty"`
 }
 
 type flags struct {
@@ -67,11 +69,11 @@ func run(ctx context.Context, f flags) error {
 		return err
 	}
 	defer os.RemoveAll(state)
-	b := &bench{f: f, state: state}
+	b := &bench{f: f, state: state, extra: map[string]int64{}}
 	defer b.stopAll()
 
 	var rows []row
-	for _, m := range []func(context.Context) (row, error){b.coldStart, b.engineStatus, b.cachedSolve, b.cachedRunCLI, b.noopPackages} {
+	for _, m := range []func(context.Context) (row, error){b.coldStart, b.engineStatus, b.cachedSolve, b.cachedRunCLI, b.noopPackages, b.republish} {
 		r, err := m(ctx)
 		if err != nil {
 			return err
@@ -81,7 +83,7 @@ func run(ctx context.Context, f flags) error {
 		}
 		rows = append(rows, r)
 	}
-	rep := report{Machine: machine(), Rows: rows}
+	rep := report{Machine: machine(), Rows: rows, Notes: b.notes, Extra: b.extra}
 	printTable(rep)
 	if err := os.MkdirAll(filepath.Dir(f.out), 0o755); err != nil {
 		return err
@@ -111,7 +113,7 @@ func machine() map[string]string {
 
 func printTable(rep report) {
 	fmt.Printf("machine: %s, %s cores, %s, kernel %s\n\n", rep.Machine["cpu"], rep.Machine["cores"], rep.Machine["go"], rep.Machine["kernel"])
-	fmt.Printf("%-28s %12s   %-34s %12s %7s   %s\n", "benchmark (median)", "kitbash", "baseline", "", "ratio", "goal")
+	fmt.Printf("%-32s %12s   %-34s %12s %7s   %s\n", "benchmark (median)", "kitbash", "baseline", "", "ratio", "goal")
 	for _, r := range rep.Rows {
 		goal := "-"
 		if r.GoalMs > 0 {
@@ -121,7 +123,10 @@ func printTable(rep report) {
 			}
 			goal = fmt.Sprintf("< %.0f ms (%s)", r.GoalMs, verdict)
 		}
-		fmt.Printf("%-28s %9.1f ms   %-34s %9.1f ms %6.2fx   %s\n", r.Name, r.Kitbash, r.BaselineName, r.Baseline, r.Ratio, goal)
+		fmt.Printf("%-32s %9.1f ms   %-34s %9.1f ms %6.2fx   %s\n", r.Name, r.Kitbash, r.BaselineName, r.Baseline, r.Ratio, goal)
+	}
+	for _, n := range rep.Notes {
+		fmt.Println(n)
 	}
 }
 

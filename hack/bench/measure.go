@@ -16,6 +16,8 @@ type bench struct {
 	f     flags
 	state string
 	raw   *exec.Cmd
+	notes []string
+	extra map[string]int64
 }
 
 func (b *bench) kitbash(args ...string) error {
