@@ -50,7 +50,7 @@ integration: tools $(KITBASH)
 	@mkdir -p build
 	KITBASH_BIN=$(KITBASH) $(GO) test -count=1 -tags integration -timeout 40m -v ./builder/source/ ./test/integration/ 2>&1 | tee build/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
 
-bench: tools $(KITBASH) sdk
+bench: tools $(KITBASH) kits
 	$(GO) run ./hack/bench -kitbash $(KITBASH) -buildkitd $(TOOLS_BIN)/buildkitd -buildctl $(TOOLS_BIN)/buildctl -out build/bench/results.json
 
 # Packages whose tests compare with golden files take -update.
