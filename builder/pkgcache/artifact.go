@@ -1,7 +1,6 @@
 package pkgcache
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,9 +8,9 @@ import (
 	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/kitbash-dev/kitbash/builder/ociart"
 	"github.com/kitbash-dev/kitbash/builder/pkgstore"
 )
 
@@ -26,16 +25,8 @@ const (
 // maxConfigSize bounds the manifest.json read from a registry.
 const maxConfigSize = 1 << 20
 
-// artifact implements partial.CompressedImageCore (and partial's ArtifactType) over a
-// package-store entry; partial.CompressedToImage makes it a v1.Image for remote.Write.
-type artifact struct {
-	config   []byte
-	manifest []byte
-	layer    tarLayer
-}
-
 // newArtifact reads e.Tar once, to learn its size and to check its digest against
-// e.Manifest.Files.Digest.
+// e.Manifest.Files.Digest, and makes the package's artifact image.
 func newArtifact(ctx context.Context, e pkgstore.Entry) (v1.Image, error) {
 	config, err := e.Manifest.Encode()
 	if err != nil {
@@ -54,50 +45,14 @@ func newArtifact(ctx context.Context, e pkgstore.Entry) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	configDigest, configSize, err := v1.SHA256(bytes.NewReader(config))
-	if err != nil {
-		return nil, err
-	}
-	layer := tarLayer{path: e.Tar, desc: v1.Descriptor{
-		MediaType:   LayerMediaType,
-		Size:        dr.n,
-		Digest:      layerDigest,
-		Annotations: map[string]string{"org.opencontainers.image.title": tarName},
-	}}
-	manifest, err := json.Marshal(v1.Manifest{
-		SchemaVersion: 2,
-		MediaType:     types.OCIManifestSchema1,
-		ArtifactType:  ArtifactType,
-		Config:        v1.Descriptor{MediaType: ConfigMediaType, Size: configSize, Digest: configDigest},
-		Layers:        []v1.Descriptor{layer.desc},
+	return ociart.Image(ociart.Artifact{
+		ArtifactType:    ArtifactType,
+		Config:          config,
+		ConfigMediaType: ConfigMediaType,
+		Layers: []ociart.Layer{{Path: e.Tar, MediaType: LayerMediaType, Digest: layerDigest, Size: dr.n,
+			Annotations: map[string]string{"org.opencontainers.image.title": tarName}}},
 	})
-	if err != nil {
-		return nil, err
-	}
-	return partial.CompressedToImage(&artifact{config: config, manifest: manifest, layer: layer})
 }
-
-func (a *artifact) RawConfigFile() ([]byte, error)      { return a.config, nil }
-func (a *artifact) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
-func (a *artifact) RawManifest() ([]byte, error)        { return a.manifest, nil }
-func (a *artifact) ArtifactType() (string, error)       { return ArtifactType, nil }
-func (a *artifact) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
-	if h != a.layer.desc.Digest {
-		return nil, fmt.Errorf("package artifact has no layer %s", h)
-	}
-	return a.layer, nil
-}
-
-// tarLayer is package.tar as a layer blob, read from its file on demand.
-type tarLayer struct {
-	path string
-	desc v1.Descriptor
-}
-
-func (l tarLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
-func (l tarLayer) Compressed() (io.ReadCloser, error)  { return os.Open(l.path) }
-func (l tarLayer) Size() (int64, error)                { return l.desc.Size, nil }
-func (l tarLayer) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
 
 // checkArtifact vets a pulled manifest and returns its config and layer descriptors.
 func checkArtifact(mt types.MediaType, raw []byte) (config, layer v1.Descriptor, _ error) {

@@ -18,11 +18,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/kitbash-dev/kitbash/builder/ociart"
 	"github.com/kitbash-dev/kitbash/builder/pkgstore"
 )
 
@@ -224,14 +224,8 @@ func forgeArtifact(t *testing.T, e pkgstore.Entry) v1.Image {
 		t.Fatal(err)
 	}
 	layerDigest, size, _ := v1.SHA256(bytes.NewReader(tar))
-	configDigest, configSize, _ := v1.SHA256(bytes.NewReader(config))
-	layer := tarLayer{path: e.Tar, desc: v1.Descriptor{MediaType: LayerMediaType, Size: size, Digest: layerDigest}}
-	manifest, _ := json.Marshal(v1.Manifest{
-		SchemaVersion: 2, MediaType: types.OCIManifestSchema1, ArtifactType: ArtifactType,
-		Config: v1.Descriptor{MediaType: ConfigMediaType, Size: configSize, Digest: configDigest},
-		Layers: []v1.Descriptor{layer.desc},
-	})
-	img, err := partial.CompressedToImage(&artifact{config: config, manifest: manifest, layer: layer})
+	img, err := ociart.Image(ociart.Artifact{ArtifactType: ArtifactType, Config: config, ConfigMediaType: ConfigMediaType,
+		Layers: []ociart.Layer{{Path: e.Tar, MediaType: LayerMediaType, Digest: layerDigest, Size: size}}})
 	if err != nil {
 		t.Fatal(err)
 	}
