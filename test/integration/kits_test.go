@@ -12,9 +12,6 @@ import (
 	"testing"
 )
 
-// tinyKit is a small kit of this repository's specs, quick to build on a fresh machine.
-const tinyKit = "schema-version: 1\nname: tiny\nversion: 1.0.0\nsummary: a small kit for tests\npackages: [filesystem, busybox]\n"
-
 func writeFile(t *testing.T, path, body string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -30,10 +27,10 @@ type builtKitJSON struct {
 	Packages              []string
 }
 
-func (m *machine) buildKit(t *testing.T, name string) builtKitJSON {
+func (m *machine) buildKit(t *testing.T, name string, args ...string) builtKitJSON {
 	t.Helper()
 	var out []builtKitJSON
-	r := m.ok(t, "-o", "json", "build", "kit", name)
+	r := m.ok(t, append([]string{"-o", "json", "build", "kit", name}, args...)...)
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 {
 		t.Fatalf("build kit output: %v\n%s", err, r.stdout)
 	}
@@ -60,8 +57,8 @@ func (m *machine) publish(t *testing.T, args ...string) publishedJSON {
 	return p
 }
 
-// consumer is a project of its own, made with kitbash init, that uses the published kit
-// from vendor "core" and adds a kit of its own whose package builds against busybox from
+// newConsumer makes a project of its own, with kitbash init, that uses the published core
+// kit from vendor "core" and adds a kit of its own whose package builds against busybox from
 // the vendor's kit and runs with its filesystem.
 func newConsumer(t *testing.T, registry, pubKey string) *machine {
 	t.Helper()
@@ -85,7 +82,7 @@ func newConsumer(t *testing.T, registry, pubKey string) *machine {
 		t.Fatal(err)
 	}
 	yaml := regexp.MustCompile(`(?ms)^sdk:\n.*?\n(?:[^ \n#])`).ReplaceAllStringFunc(string(made), func(old string) string { return sdk + old[len(old)-1:] })
-	yaml += "\nvendors:\n  core:\n    registry: " + registry + "\n    keys: [keys/core.pub]\nkits:\n  - name: tiny\n    version: 1.0.0\n    vendor: core\n"
+	yaml += "\nvendors:\n  core:\n    registry: " + registry + "\n    keys: [keys/core.pub]\nkits:\n  - name: core\n    version: 0.1.0\n    vendor: core\n"
 	writeFile(t, filepath.Join(m.project, "Kitbash.yaml"), yaml)
 	copyTree(t, filepath.Join(h.project, "Kitbash.lock"), filepath.Join(m.project, "Kitbash.lock"))
 	copyTree(t, pubKey, filepath.Join(m.project, "keys", "core.pub"))
@@ -115,23 +112,24 @@ test: test "$("$DESTDIR/usr/bin/hello")" = hello
 func TestKitsPublishVerifyConsume(t *testing.T) {
 	addr, regRoot := startRegistryWithRoot(t)
 	registry := addr + "/vendor"
-	a := newMachine(t, "kit-a", "project")
-	writeFile(t, filepath.Join(a.project, "kits", "tiny", "kit.yaml"), tinyKit)
+	// Machine a built every package from scratch; machine b, in another directory,
+	// imports them from a's cache. Both pack the core kit to the same digest.
+	a, _, shared := fullBuild(t)
 	b := newMachine(t, "kit-b", "elsewhere/project")
-	writeFile(t, filepath.Join(b.project, "kits", "tiny", "kit.yaml"), tinyKit)
-	first, second := a.buildKit(t, "tiny"), b.buildKit(t, "tiny")
-	if first.Digest != second.Digest || len(first.Packages) != 2 {
-		t.Fatalf("the same kit built twice: %+v vs %+v", first, second)
+	first := a.buildKit(t, "core")
+	second := b.buildKit(t, "core", "--cache-from", shared)
+	if first.Digest != second.Digest || len(first.Packages) != len(specNames(t)) {
+		t.Fatalf("the core kit built twice: %+v vs %+v", first, second)
 	}
 
 	keys := t.TempDir()
 	a.ok(t, "kit", "keygen", filepath.Join(keys, "core"))
 	a.ok(t, "kit", "keygen", filepath.Join(keys, "other"))
-	pub := a.publish(t, "tiny", "--to", registry+"/tiny", "--key", filepath.Join(keys, "core.key"))
-	if pub.Ref != registry+"/tiny@"+first.Digest || pub.Uploaded.Blobs < 3 || pub.Signed != "new" {
+	pub := a.publish(t, "core", "--to", registry+"/core", "--key", filepath.Join(keys, "core.key"))
+	if pub.Ref != registry+"/core@"+first.Digest || pub.Uploaded.Blobs < 3 || pub.Signed != "new" {
 		t.Fatalf("first publish: %+v", pub)
 	}
-	again := a.publish(t, "tiny", "--to", registry+"/tiny", "--key", filepath.Join(keys, "core.key"))
+	again := a.publish(t, "core", "--to", registry+"/core", "--key", filepath.Join(keys, "core.key"))
 	if again.Uploaded.Blobs != 0 || again.Uploaded.Bytes != 0 || again.Signed != "already" {
 		t.Fatalf("re-publish uploaded %+v, signed %s", again.Uploaded, again.Signed)
 	}
@@ -159,11 +157,11 @@ func TestKitsPublishVerifyConsume(t *testing.T) {
 		Referrers  []struct{ ArtifactType string }
 		SBOM       struct{ Packages int }
 	}
-	r := a.ok(t, "-o", "json", "kit", "inspect", registry+"/tiny:1.0.0", "--key", filepath.Join(keys, "core.pub"))
+	r := a.ok(t, "-o", "json", "kit", "inspect", registry+"/core:0.1.0", "--key", filepath.Join(keys, "core.pub"))
 	if err := json.Unmarshal([]byte(r.stdout), &insp); err != nil {
 		t.Fatal(err)
 	}
-	if len(insp.Kit.Packages) != 2 || len(insp.Signatures) == 0 || insp.Signatures[0].KeyID != pub.KeyID || len(insp.Referrers) != 2 || insp.SBOM.Packages < 3 {
+	if len(insp.Kit.Packages) != len(first.Packages) || len(insp.Signatures) == 0 || insp.Signatures[0].KeyID != pub.KeyID || len(insp.Referrers) != 2 || insp.SBOM.Packages < 3 {
 		t.Fatalf("inspect: %s", r.stdout)
 	}
 	if r := a.kb(t, "kit", "verify", pub.Ref, "--key", filepath.Join(keys, "core.pub"), "--key", filepath.Join(t.TempDir(), "missing.pub")); r.code == 0 {
@@ -193,11 +191,16 @@ func TestKitsPublishVerifyConsume(t *testing.T) {
 
 	// An unsigned kit: refused by update, locked only with --allow-unsigned, warned about
 	// on every build, refused by a release build.
-	writeFile(t, filepath.Join(a.project, "kits", "tiny", "kit.yaml"), strings.Replace(tinyKit, "1.0.0", "1.0.1", 1))
-	a.publish(t, "tiny", "--to", registry+"/tiny", "--unsigned")
+	kitYAML := filepath.Join(b.project, "kits", "core", "kit.yaml")
+	body, err := os.ReadFile(kitYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, kitYAML, strings.Replace(string(body), "version: 0.1.0", "version: 0.1.1", 1))
+	b.publish(t, "core", "--to", registry+"/core", "--unsigned")
 	e := newConsumer(t, registry, filepath.Join(keys, "core.pub"))
 	yaml, _ := os.ReadFile(filepath.Join(e.project, "Kitbash.yaml"))
-	writeFile(t, filepath.Join(e.project, "Kitbash.yaml"), strings.Replace(string(yaml), "version: 1.0.0\n    vendor: core", "version: 1.0.1\n    vendor: core", 1))
+	writeFile(t, filepath.Join(e.project, "Kitbash.yaml"), strings.Replace(string(yaml), "version: 0.1.0\n    vendor: core", "version: 0.1.1\n    vendor: core", 1))
 	if r := e.kb(t, "update"); r.code == 0 || !strings.Contains(r.stderr, "unsigned") {
 		t.Fatalf("unsigned kit accepted: exit %d\n%s", r.code, r.stderr)
 	}
@@ -205,7 +208,7 @@ func TestKitsPublishVerifyConsume(t *testing.T) {
 	if r := e.kb(t, "build", "packages"); r.code == 0 || !strings.Contains(r.stderr, "--allow-unsigned") {
 		t.Fatalf("build with an unsigned kit: exit %d\n%s", r.code, r.stderr)
 	}
-	if r := e.ok(t, "build", "packages", "--allow-unsigned"); !strings.Contains(r.stderr, "WARNING: using unsigned kit tiny 1.0.1") {
+	if r := e.ok(t, "build", "packages", "--allow-unsigned"); !strings.Contains(r.stderr, "WARNING: using unsigned kit core 0.1.1") {
 		t.Fatalf("no warning:\n%s", r.stderr)
 	}
 	if r := e.kb(t, "build", "packages", "--release", "--allow-unsigned"); r.code == 0 || !strings.Contains(r.stderr, "release builds use only kits signed by a trusted key") {

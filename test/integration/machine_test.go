@@ -19,6 +19,7 @@ import (
 // SDK image is shared (hard-linked), as a machine would pull it by its locked digest.
 type machine struct {
 	name, project, state, cache string
+	base                        string   // everything of the machine is under it
 	buildkitHost                string   // when set, builds use this engine instead of starting one
 	env                         []string // extra environment
 }
@@ -26,16 +27,28 @@ type machine struct {
 // keyPassword protects the signing keys the tests make.
 const keyPassword = "kitbash-test"
 
-// newMachine lays out a machine under a fresh directory whose name includes dirName.
+// newMachine lays out a machine under a fresh directory whose name includes dirName;
+// it is removed (and its engine stopped) when the test ends.
 func newMachine(t *testing.T, hostname, dirName string) *machine {
+	t.Helper()
+	m := newMachineKeep(t, hostname, dirName)
+	t.Cleanup(func() { m.stopEngine(t); os.RemoveAll(m.base) })
+	return m
+}
+
+// machines kept for the whole run (see newMachineKeep); TestMain removes them.
+var kept []*machine
+
+// newMachineKeep is newMachine for a machine that outlives its test (the shared full
+// build): it is removed at the end of the run.
+func newMachineKeep(t *testing.T, hostname, dirName string) *machine {
 	t.Helper()
 	needSDK(t)
 	base, err := os.MkdirTemp("/tmp", "kb-m-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	m := &machine{name: hostname, project: filepath.Join(base, dirName), state: filepath.Join(base, "s"), cache: filepath.Join(base, "cache")}
+	m := &machine{base: base, name: hostname, project: filepath.Join(base, dirName), state: filepath.Join(base, "s"), cache: filepath.Join(base, "cache")}
 	repo, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
@@ -53,9 +66,25 @@ func newMachine(t *testing.T, hostname, dirName string) *machine {
 	if out, err := exec.Command("cp", "-al", filepath.Join(h.cache, "oci"), filepath.Join(m.cache, "oci")).CombinedOutput(); err != nil {
 		t.Fatalf("link the SDK store: %v: %s", err, out)
 	}
-	t.Cleanup(func() { m.stopEngine(t) })
+	kept = append(kept, m)
 	return m
 }
+
+// removeMachines stops the engines of every machine and removes their directories.
+func removeMachines() {
+	for _, m := range kept {
+		if m.buildkitHost == "" {
+			_ = exec.Command(h.bin, "--state-dir", m.state, "engine", "stop").Run()
+		}
+		os.RemoveAll(m.base)
+	}
+	for _, d := range keptDirs {
+		os.RemoveAll(d)
+	}
+}
+
+// keptDirs are other directories that live for the whole run.
+var keptDirs []string
 
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
@@ -130,8 +159,5 @@ func (m *machine) buildPackages(t *testing.T, args ...string) map[string]pkgResu
 }
 
 func (m *machine) stopEngine(t *testing.T) {
-	if m.buildkitHost != "" {
-		return
-	}
 	_ = exec.Command(h.bin, "--state-dir", m.state, "engine", "stop").Run()
 }

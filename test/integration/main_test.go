@@ -67,6 +67,7 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	code := m.Run()
+	removeMachines()
 	if code != 0 {
 		if b, err := os.ReadFile(filepath.Join(state, "buildkitd", "buildkitd.log")); err == nil {
 			fmt.Fprintf(os.Stderr, "--- engine log (last 4 KiB) ---\n%s\n", tailBytes(b, 4096))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -38,15 +39,7 @@ func TestPackagesReproducibleAndShared(t *testing.T) {
 	if len(names) < 3 {
 		t.Fatalf("only %d specs: %v", len(names), names)
 	}
-	shared := filepath.Join(t.TempDir(), "ci-cache")
-
-	a := newMachine(t, "builder-a", "project")
-	first := a.buildPackages(t, "--cache-to", shared)
-	for _, n := range names {
-		if first[n].Status != "built" || !strings.HasPrefix(first[n].Files, "sha256:") {
-			t.Fatalf("machine a, package %s: %+v", n, first[n])
-		}
-	}
+	a, first, shared := fullBuild(t)
 
 	// Machine b: another directory and host name, its engine started separately (in its
 	// UTS namespace) and reached through --buildkit-host, as a remote BuildKit is.
@@ -119,4 +112,37 @@ func TestPackagesShareThroughRegistry(t *testing.T) {
 	if got["filesystem"].Status != "imported" || got["filesystem"].Files != built["filesystem"].Files {
 		t.Fatalf("imported %+v, built %+v", got["filesystem"], built["filesystem"])
 	}
+}
+
+// The first full build of every spec from empty caches, shared by the tests that need
+// built packages: the machine, its results and the --cache-to directory it filled.
+var full struct {
+	once    sync.Once
+	machine *machine
+	results map[string]pkgResult
+	cache   string
+}
+
+func fullBuild(t *testing.T) (*machine, map[string]pkgResult, string) {
+	t.Helper()
+	full.once.Do(func() {
+		dir, err := os.MkdirTemp("/tmp", "kb-full-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		keptDirs = append(keptDirs, dir)
+		full.cache = filepath.Join(dir, "ci-cache")
+		m := newMachineKeep(t, "builder-a", "project")
+		res := m.buildPackages(t, "--cache-to", full.cache)
+		for n, r := range res {
+			if r.Status != "built" || !strings.HasPrefix(r.Files, "sha256:") {
+				t.Fatalf("full build, package %s: %+v", n, r)
+			}
+		}
+		full.machine, full.results = m, res
+	})
+	if full.machine == nil {
+		t.Fatal("the full build failed earlier in this run")
+	}
+	return full.machine, full.results, full.cache
 }
