@@ -123,8 +123,11 @@ func printInspected(g *globals, out inspected) {
 	c := out.Kit
 	fmt.Fprintf(g.stdout, "kit %s %s (%s)\n", c.Name, c.Version, out.Digest)
 	fmt.Fprintf(g.stdout, "  created %s, arch %s, sdk %s\n", c.Created, c.Arch, c.SDK)
-	if c.Source != "" || c.Revision != "" {
-		fmt.Fprintf(g.stdout, "  source %s revision %s\n", c.Source, c.Revision)
+	if c.Source != "" {
+		fmt.Fprintf(g.stdout, "  source %s\n", c.Source)
+	}
+	if c.Revision != "" {
+		fmt.Fprintf(g.stdout, "  revision %s\n", c.Revision)
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  PACKAGE\tVERSION\tLICENSE\tSIZE\tDIGEST")
