@@ -85,6 +85,9 @@ func newConsumer(t *testing.T, registry, pubKey string) *machine {
 	yaml += "\nvendors:\n  core:\n    registry: " + registry + "\n    keys: [keys/core.pub]\nkits:\n  - name: core\n    version: 0.1.0\n    vendor: core\n"
 	writeFile(t, filepath.Join(m.project, "Kitbash.yaml"), yaml)
 	copyTree(t, filepath.Join(h.project, "Kitbash.lock"), filepath.Join(m.project, "Kitbash.lock"))
+	if err := os.MkdirAll(filepath.Join(m.project, "keys"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	copyTree(t, pubKey, filepath.Join(m.project, "keys", "core.pub"))
 	writeFile(t, filepath.Join(m.project, "specs", "hello", "package.yaml"), `schema-version: 1
 name: hello
