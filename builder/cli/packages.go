@@ -19,9 +19,8 @@ import (
 
 // buildFlags are the flags of verbs that build packages.
 type buildFlags struct {
-	kitFlags
+	kitFlags       // release applies to specs (no network) and to kits
 	build     bool // the verb builds (needs the locked SDK), rather than only fetching
-	release   bool
 	jobs      int
 	cacheTo   []string
 	cacheFrom []string

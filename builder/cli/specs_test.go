@@ -142,3 +142,32 @@ func TestFetchRefusesHashMismatch(t *testing.T) {
 		t.Fatalf("cached source needed the network: %s", errOut)
 	}
 }
+
+// lockSDK writes a Kitbash.lock whose SDK matches the project's sdk section, so verbs
+// that build get past the SDK check (the image itself is never needed here).
+func lockSDK(t *testing.T, dir string) {
+	t.Helper()
+	l, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := project.Lock{SchemaVersion: project.SchemaVersion, SDK: project.LockedSDK{Name: l.Project.SDK.Name,
+		Digest: "sha256:" + strings.Repeat("a", 64), Inputs: l.Project.SDK.InputsDigest()}}
+	if err := l.WriteLock(lock); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBuildReleaseRefusesNetworkSpec(t *testing.T) {
+	dir := specProject(t, map[string]string{"net": specYAML("net", "network: sandbox\n")})
+	lockSDK(t, dir)
+	env := map[string]string{"SOURCE_DATE_EPOCH": "1", "BUILDKIT_HOST": "unix:///nonexistent.sock"}
+	_, errOut, code := run(t, env, "-C", dir, "build", "packages", "--release")
+	if code == 0 || !strings.Contains(errOut, "package net opts into the network, which --release refuses") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, errOut, _ = run(t, env, "-C", dir, "build", "packages")
+	if strings.Contains(errOut, "--release refuses") || !strings.Contains(errOut, "is not in the local store") {
+		t.Fatalf("without --release the build goes on to the SDK and engine: %s", errOut)
+	}
+}
