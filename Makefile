@@ -7,9 +7,12 @@ TOOLS_BIN := $(CURDIR)/.tools/bin
 KITBASH := $(CURDIR)/bin/kitbash
 GOFILES := $(shell find builder -name '*.go' -not -path '*/testdata/*') go.mod go.sum
 
+# Our Go sources (the agents' vendored modules are not ours to format).
+FMT_PATHS = builder hack test $(shell find agents -name '*.go' -not -path 'agents/vendor/*')
+
 export PATH := $(TOOLS_BIN):$(PATH)
 
-.PHONY: all tools kitbash sdk packages kits test unit integration bench update-golden fmt vet clean
+.PHONY: all tools kitbash sdk packages kits test unit integration fuzz bench update-golden fmt vet clean
 
 all: tools kitbash sdk packages kits
 
@@ -39,10 +42,22 @@ test: tools $(KITBASH) vet unit integration
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l builder hack test)" || { echo "gofmt needed:"; gofmt -l builder hack test; exit 1; }
+	@test -z "$$(gofmt -l $(FMT_PATHS))" || { echo "gofmt needed:"; gofmt -l $(FMT_PATHS); exit 1; }
 
 unit:
 	$(GO) test -count=1 ./...
+	cd agents && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+# Every fuzz target for FUZZTIME (default 30s) each; a crash fails the target and
+# leaves its input under testdata/fuzz for `go test` to replay.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for mod in . agents; do \
+	  (cd $$mod && for pkg in $$($(GO) list ./...); do \
+	    for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	      echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	      $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    done; done); done
 
 # Integration tests start their own engine in a temporary state dir and stop it after;
 # the SDK build is double-built there to prove its digest is reproducible.
@@ -60,7 +75,7 @@ update-golden:
 	@git status --short -- '*testdata*'
 
 fmt:
-	gofmt -w builder hack test
+	gofmt -w $(FMT_PATHS)
 
 clean:
 	rm -rf bin build
