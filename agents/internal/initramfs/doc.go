@@ -14,7 +14,9 @@
 //  5. create the dm-verity device with device-mapper ioctls (DM_DEV_CREATE,
 //     DM_TABLE_LOAD, DM_DEV_SUSPEND to resume; the kernel has no DM_INIT);
 //  6. mount it read-only as erofs at /newroot, PRIVATE (ext4) at /newroot/.private, and
-//     DATA (ext4, made with mkfs.ext4 on first boot) at /newroot/local;
+//     DATA (ext4) at /newroot/local. On first boot (DATA holds no file system) DATA is
+//     first grown to the end of its disk when it is the last partition there (see
+//     below), then made with mkfs.ext4;
 //  7. switch_root: move /dev, /proc and /sys into /newroot, free the initramfs, make
 //     /newroot the root, chroot and exec /usr/bin/init.
 //
@@ -54,8 +56,30 @@
 // points moved in by switch_root), /.private and /local, and /usr/bin/init. The
 // initramfs holds this program, /lib/modules/<release>/{modules.dep,modules.builtin}
 // with the modules of DefaultConfig and their dependencies, and /sbin/mkfs.ext4 with
-// the libraries it links (only used on first boot). DATA is made but not yet grown to
-// its partition (a TODO: it needs resize2fs).
+// the libraries it links (only used on first boot).
+//
+// # Growing DATA
+//
+// The image is small and the disk it is written to usually bigger. On first boot, before
+// mkfs.ext4, DATA is grown when it is the last partition on its disk (every other
+// partition ends before it starts) and its end can move: its GPT entry is made to end
+// at the last 1 MiB boundary (2048 LBAs of 512 bytes, 256 of 4096; the logical block
+// size is read from /sys/block/<disk>/queue/logical_block_size) within the new last
+// usable LBA. The headers get LastUsableLBA (the last LBA less the backup header and
+// 16 KiB of entries: disk sectors - 34 with 512-byte sectors), AlternateLBA (the last
+// LBA) and the new CRCs; the backup header moves to the last LBA with its entries just
+// before it; a protective MBR is made to cover the whole disk. Every GUID, attribute
+// and name is kept. The writes go MBR, backup (entries and header, one write), primary
+// (header and entries), each followed by a sync, so after every step one GPT copy is
+// valid and holds the old or the new table (a power cut inside the primary write
+// leaves only the new backup valid: UEFI firmware restores the primary from it; Linux
+// alone reads only the primary unless "gpt" is on its command line). A primary found
+// invalid next to a valid backup at the last LBA is rewritten from it, and a backup at
+// the last LBA that does not match a valid primary pointing there is rewritten from the
+// primary. The kernel is then told DATA's new extent with the BLKPG_RESIZE_PARTITION
+// ioctl on the disk. DATA that is not last, or whose end would not move, is left alone
+// (and so is the GPT). Only a file system made on first boot fills a grown DATA: an
+// existing file system is not resized (that would need resize2fs).
 //
 // # Testing
 //

@@ -72,7 +72,7 @@ func boot(cfg Config, sys System) error {
 		}
 	}
 	if d := devs[KeyData]; d != "" {
-		if err := prepareData(cfg, sys, d); err != nil {
+		if err := prepareData(cfg, sys, d, p.Data); err != nil {
 			return err
 		}
 		if err := mountOnRoot(cfg, sys, Mount{Source: d, Target: path.Join(cfg.NewRoot, "local"), FSType: "ext4"}); err != nil {
@@ -204,12 +204,10 @@ func waitPartitions(cfg Config, sys System, p Params) (map[string]string, error)
 	return devs, err
 }
 
-// prepareData makes DATA's file system when it has none (first boot).
-//
-// TODO: grow the file system to the partition (the assembler makes DATA small; the
-// partition may be enlarged at deployment). That needs resize2fs in the initramfs,
-// or a partition-table rewrite plus resize2fs from the booted system.
-func prepareData(cfg Config, sys System, dev string) error {
+// prepareData, when DATA (node dev, unique GUID uuid) has no file system yet (first
+// boot), grows the partition to the end of its disk if it is the last partition there
+// (growData), then makes the file system, which so fills the grown partition.
+func prepareData(cfg Config, sys System, dev, uuid string) error {
 	f, err := sys.Open(rel(dev))
 	if err != nil {
 		return fmt.Errorf("DATA %s: %w", dev, err)
@@ -226,6 +224,9 @@ func prepareData(cfg Config, sys System, dev string) error {
 	}
 	if has {
 		return nil
+	}
+	if err := growData(sys, dev, uuid); err != nil {
+		return fmt.Errorf("DATA %s: grow: %w", dev, err)
 	}
 	sys.Console(fmt.Sprintf("kitbash: DATA %s has no file system; making one", dev))
 	argv := append(append([]string(nil), cfg.Mkfs...), dev)

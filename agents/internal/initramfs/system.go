@@ -29,6 +29,11 @@ type System interface {
 	// LoadModule loads the module file with finit_module(2); compressed sets
 	// MODULE_INIT_COMPRESSED_FILE. A module already loaded (EEXIST) is success.
 	LoadModule(path string, compressed bool) error
+	// OpenDisk opens a whole-disk block device ("/dev/vda") for reading and writing.
+	OpenDisk(path string) (Disk, error)
+	// BlkpgResize tells the kernel that partition pno of the whole-disk device disk now
+	// spans length bytes from start (bytes), with the BLKPG_RESIZE_PARTITION ioctl.
+	BlkpgResize(disk string, pno int, start, length int64) error
 	// Exec runs a program to completion, its output on the console.
 	Exec(argv ...string) error
 	// SwitchRoot moves /dev, /proc and /sys under newRoot, frees the initramfs, makes
