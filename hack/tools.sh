@@ -11,9 +11,9 @@ bindir=${TOOLS_BIN:-$root/.tools/bin}
 mkdir -p "$bindir"
 
 # Debian packages: runc for buildkitd's OCI worker, mmdebstrap for the SDK, docker-registry
-# for tests against a real registry on 127.0.0.1, fdisk (sfdisk) to check the GPTs the
-# initramfs rewrites and gdisk (sgdisk) those kitbash writes, cryptsetup-bin (veritysetup) to check kitbash's verity trees (QEMU
-# and the other image checkers come with later issues).
+# for tests against a real registry on 127.0.0.1; fdisk (sfdisk) and gdisk (sgdisk) to check
+# the GPTs kitbash and the initramfs write, cryptsetup-bin (veritysetup) to check kitbash's
+# verity trees (QEMU and the other image checkers come with later issues).
 packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin)
 missing=()
 for p in "${packages[@]}"; do
