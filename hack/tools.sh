@@ -13,8 +13,9 @@ mkdir -p "$bindir"
 # Debian packages: runc for buildkitd's OCI worker, mmdebstrap for the SDK, docker-registry
 # for tests against a real registry on 127.0.0.1; fdisk (sfdisk) and gdisk (sgdisk) to check
 # the GPTs kitbash and the initramfs write, cryptsetup-bin (veritysetup) to check kitbash's
-# verity trees (QEMU and the other image checkers come with later issues).
-packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin)
+# verity trees, cpio to read back the initramfs (QEMU and the other image checkers come
+# with later issues).
+packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin cpio)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
