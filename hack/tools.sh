@@ -13,9 +13,9 @@ mkdir -p "$bindir"
 # Debian packages: runc for buildkitd's OCI worker, mmdebstrap for the SDK, docker-registry
 # for tests against a real registry on 127.0.0.1; fdisk (sfdisk) and gdisk (sgdisk) to check
 # the GPTs kitbash and the initramfs write, cryptsetup-bin (veritysetup) to check kitbash's
-# verity trees, cpio to read back the initramfs (QEMU and the other image checkers come
-# with later issues).
-packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin cpio)
+# verity trees, cpio to read back the initramfs, qemu-system-x86 and ovmf to boot images
+# (under TCG here: this machine kind's /dev/kvm cannot run stock kernels).
+packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin cpio qemu-system-x86 ovmf)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "tools: apt-get install ${missing[*]}"
   sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
   $sudo_ apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # apt sources of package specs are fetched through the host's apt configuration: it needs
