@@ -143,14 +143,19 @@ func (g *globals) buildKits(ctx context.Context, names []string, f buildFlags, m
 		if err != nil {
 			return nil, nil, err
 		}
-		bk := builtKit{Name: k.Name, Version: k.Version, Digest: h.String(), Ref: ref, config: cfg}
-		for _, m := range members {
-			bk.Packages = append(bk.Packages, m.Manifest.Name)
-			bk.Size += m.Manifest.Files.Size
+		// The kit as stored (and as consumers will read it) is what SBOM and provenance describe.
+		stored, err := store.Index(h)
+		if err != nil {
+			return nil, nil, err
 		}
-		bk.config.Packages = nil
-		for _, m := range members {
-			bk.config.Packages = append(bk.config.Packages, m.Manifest)
+		opened, err := kit.Open(stored, cfg.Arch)
+		if err != nil {
+			return nil, nil, err
+		}
+		bk := builtKit{Name: k.Name, Version: k.Version, Digest: h.String(), Ref: ref, config: opened.Config}
+		for _, p := range opened.Config.Packages {
+			bk.Packages = append(bk.Packages, p.Name)
+			bk.Size += p.Files.Size
 		}
 		out = append(out, bk)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
@@ -80,7 +81,7 @@ Check it with: cosign verify --key KEY.pub --insecure-ignore-tlog REPO@DIGEST`,
 			if _, ok := ref.(name.Digest); ok {
 				return fmt.Errorf("--to %s names a digest; fix: give a repository or a tag", to)
 			}
-			if _, ok := ref.(name.Tag); !ok || !hasTag(to) {
+			if !hasTag(to) { // go-containerregistry reads "latest" into a reference without one
 				ref = ref.Context().Tag(k.Version)
 			}
 			res, err := publishKit(ctx, store, k, ref, signer, keyID)
@@ -118,12 +119,8 @@ Check it with: cosign verify --key KEY.pub --insecure-ignore-tlog REPO@DIGEST`,
 }
 
 func hasTag(ref string) bool {
-	r, err := regref.Parse(ref)
-	if err != nil {
-		return false
-	}
-	t, ok := r.(name.Tag)
-	return ok && (len(ref) >= len(t.TagStr())+1 && ref[len(ref)-len(t.TagStr())-1:] == ":"+t.TagStr())
+	last := ref[strings.LastIndex(ref, "/")+1:]
+	return strings.Contains(last, ":") && !strings.Contains(last, "@")
 }
 
 // loadSigner reads the signing key (--key, else Kitbash.yaml signing.key).

@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 
 	"github.com/kitbash-dev/kitbash/builder/graph"
+	"github.com/kitbash-dev/kitbash/builder/kitset"
 	"github.com/kitbash-dev/kitbash/builder/packages"
+	"github.com/kitbash-dev/kitbash/builder/pkg"
 	"github.com/kitbash-dev/kitbash/builder/project"
 	"github.com/kitbash-dev/kitbash/builder/source"
 	"github.com/kitbash-dev/kitbash/builder/spec"
@@ -54,7 +56,7 @@ func (g *globals) loadSpecs() (projectSpecs, error) {
 		// With external kits the graph also holds their packages: withKits resolves it.
 		nodes := make([]graph.Node, 0, len(specs))
 		for _, s := range specs {
-			nodes = append(nodes, graph.Node{Name: s.Name, Doc: s.Doc, BuildRequires: s.BuildRequires, Requires: s.Requires, Provides: s.Provides})
+			nodes = append(nodes, specNode(s))
 		}
 		gr, graphErr = graph.Resolve(nodes)
 	}
@@ -99,4 +101,18 @@ func (g *globals) cwd() string {
 		return "/"
 	}
 	return dir
+}
+
+// specNode is a spec as the resolver sees it.
+func specNode(s *spec.Spec) graph.Node {
+	return graph.Node{Name: s.Name, Doc: s.Doc, BuildRequires: s.BuildRequires, Requires: s.Requires, Provides: s.Provides}
+}
+
+// localProvider is the project's own specs as a provider of packages among kits.
+func localProvider(specs []*spec.Spec) kitset.Provider {
+	p := kitset.Provider{Name: kitset.Local}
+	for _, s := range specs {
+		p.Packages = append(p.Packages, kitset.Member{Manifest: pkg.Manifest{Name: s.Name, Requires: s.Requires, Provides: s.Provides}})
+	}
+	return p
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/kitbash-dev/kitbash/builder/kit"
 	"github.com/kitbash-dev/kitbash/builder/kitset"
-	"github.com/kitbash-dev/kitbash/builder/pkg"
 	"github.com/kitbash-dev/kitbash/builder/project"
 	"github.com/kitbash-dev/kitbash/builder/regref"
 	"github.com/kitbash-dev/kitbash/builder/sign"
@@ -81,11 +80,7 @@ an error unless Kitbash.yaml prefer: names the winner.`,
 				}
 				providers = append(providers, p)
 			}
-			local := kitset.Provider{Name: kitset.Local}
-			for _, s := range ps.specs {
-				local.Packages = append(local.Packages, kitset.Member{Manifest: pkg.Manifest{Name: s.Name, Provides: s.Provides}})
-			}
-			if _, err := kitset.Combine(append(providers, local), l.Project.Prefer); err != nil {
+			if _, err := kitset.Combine(append(providers, localProvider(ps.specs)), l.Project.Prefer); err != nil {
 				return err
 			}
 			if err := l.WriteLock(lock); err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/kitbash-dev/kitbash/builder/graph"
 	"github.com/kitbash-dev/kitbash/builder/kitset"
 	"github.com/kitbash-dev/kitbash/builder/packages"
-	"github.com/kitbash-dev/kitbash/builder/pkg"
 	"github.com/kitbash-dev/kitbash/builder/project"
 	"github.com/kitbash-dev/kitbash/builder/sign"
 	"github.com/kitbash-dev/kitbash/builder/spec"
@@ -82,11 +81,7 @@ func (g *globals) withKits(ctx context.Context, ps projectSpecs, f kitFlags) (pr
 	if err != nil {
 		return ps, err
 	}
-	local := kitset.Provider{Name: kitset.Local}
-	for _, s := range ps.specs {
-		local.Packages = append(local.Packages, kitset.Member{Manifest: pkg.Manifest{Name: s.Name, Requires: s.Requires, Provides: s.Provides}})
-	}
-	winners, err := kitset.Combine(append(providers, local), l.Project.Prefer)
+	winners, err := kitset.Combine(append(providers, localProvider(ps.specs)), l.Project.Prefer)
 	if err != nil {
 		return ps, err
 	}
@@ -95,7 +90,7 @@ func (g *globals) withKits(ctx context.Context, ps projectSpecs, f kitFlags) (pr
 	for _, s := range ps.specs {
 		if winners[s.Name].Kit == kitset.Local {
 			specs = append(specs, s)
-			nodes = append(nodes, graph.Node{Name: s.Name, Doc: s.Doc, BuildRequires: s.BuildRequires, Requires: s.Requires, Provides: s.Provides})
+			nodes = append(nodes, specNode(s))
 		}
 	}
 	ext := map[string]packages.External{}
