@@ -5,8 +5,8 @@ import "github.com/spf13/cobra"
 func newBuildCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "build",
-		Short: "Build packages and kits (and, later, variants)",
+		Short: "Build packages, kits and variant images",
 	}
-	c.AddCommand(newBuildPackagesCmd(g), newBuildKitCmd(g))
+	c.AddCommand(newBuildPackagesCmd(g), newBuildKitCmd(g), newBuildVariantCmd(g))
 	return c
 }

@@ -35,6 +35,8 @@ type Spec struct {
 	Formats       []Format       `yaml:"formats,omitempty" fix:"list image formats: raw (always made) and qcow2"`
 	Layout        Layout         `yaml:"layout,omitempty"`
 	Settings      map[string]any `yaml:"settings,omitempty" fix:"map setting keys to their default values, e.g. settings: {motd: hello}"`
+	// Services are service definitions the variant adds (packages ship their own).
+	Services map[string]Service `yaml:"services,omitempty" fix:"map service names to definitions with command:"`
 }
 
 // Kernel is the kernel package and its command line (the slot's verity and partition
@@ -140,6 +142,7 @@ func (s *Spec) Validate(doc *yamlstrict.Doc) error {
 		}
 	}
 	s.Layout.validate(&ps, doc)
+	validateServices(&ps, doc, s.Services)
 	for _, k := range sortedKeys(s.Settings) {
 		if !settingRE.MatchString(k) {
 			add(yamlstrict.Join("settings", k), fmt.Sprintf("%q is not a setting key", k), "write dotted keys of lowercase segments, e.g. motd or net.hostname")

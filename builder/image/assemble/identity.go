@@ -1,0 +1,56 @@
+package assemble
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/kitbash-dev/kitbash/builder/image/verity"
+)
+
+// buildID identifies an image's content before it is assembled: the variant
+// definition, the version and every package's files digest, in order.
+func buildID(in Input) (string, error) {
+	type pkgID struct{ Name, Version, Files string }
+	var pkgs []pkgID
+	for _, p := range in.Packages {
+		pkgs = append(pkgs, pkgID{p.Manifest.Name, fmt.Sprintf("%s-%d", p.Manifest.Version, p.Manifest.Release), p.Manifest.Files.Digest})
+	}
+	b, err := json.Marshal(struct {
+		Variant  any
+		Version  string
+		Packages []pkgID
+	}{in.Variant, in.Version, pkgs})
+	if err != nil {
+		return "", fmt.Errorf("build id: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:12], nil
+}
+
+// ids are the derived identifiers of one image.
+type ids struct {
+	// disk names the GPT identity: the variant, so every version's partitions have
+	// the same GUIDs and an update can name them.
+	disk string
+	// image names this build: variant, version and root file system digest.
+	image       string
+	rootUUID    string // erofs UUID
+	privUUID    string // PRIVATE ext4 UUID (also its hash seed)
+	espVolumeID string // FAT volume id, 8 hex digits
+	salt        []byte // verity salt
+}
+
+func deriveIDs(variantName, version, rootfsDigest string) ids {
+	img := fmt.Sprintf("kitbash-image/%s/%s/%s", variantName, version, rootfsDigest)
+	vol := sha256.Sum256([]byte(img + "/esp"))
+	return ids{
+		disk:        "kitbash-disk/" + variantName,
+		image:       img,
+		rootUUID:    verity.FormatUUID(verity.DeriveUUID(img + "/root")),
+		privUUID:    verity.FormatUUID(verity.DeriveUUID(img + "/private")),
+		espVolumeID: hex.EncodeToString(vol[:4]),
+		salt:        verity.DeriveSalt(img + "/verity"),
+	}
+}
