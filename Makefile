@@ -12,9 +12,9 @@ FMT_PATHS = builder hack test $(shell find agents -name '*.go' -not -path 'agent
 
 export PATH := $(TOOLS_BIN):$(PATH)
 
-.PHONY: all tools kitbash sdk packages kits test unit integration fuzz bench update-golden fmt vet clean
+.PHONY: all tools kitbash sdk packages kits images test unit integration fuzz bench update-golden fmt vet clean
 
-all: tools kitbash sdk packages kits
+all: tools kitbash sdk packages kits images
 
 tools:
 	@hack/tools.sh
@@ -37,6 +37,10 @@ packages: sdk
 # Every kit in kits/, packed into the local OCI store (kits/NAME:VERSION).
 kits: packages
 	$(KITBASH) build kit
+
+# The sample variant's disk image and update images, in build/images/dev/<version>/.
+images: kits
+	$(KITBASH) build variant dev
 
 test: tools $(KITBASH) vet unit integration
 
@@ -65,7 +69,7 @@ integration: tools $(KITBASH)
 	@mkdir -p build
 	KITBASH_BIN=$(KITBASH) $(GO) test -count=1 -tags integration -timeout 40m -v ./builder/source/ ./test/integration/ 2>&1 | tee build/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
 
-bench: tools $(KITBASH) kits
+bench: tools $(KITBASH) images
 	$(GO) run ./hack/bench -kitbash $(KITBASH) -buildkitd $(TOOLS_BIN)/buildkitd -buildctl $(TOOLS_BIN)/buildctl -out build/bench/results.json
 
 # Packages whose tests compare with golden files take -update.

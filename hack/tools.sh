@@ -13,9 +13,10 @@ mkdir -p "$bindir"
 # Debian packages: runc for buildkitd's OCI worker, mmdebstrap for the SDK, docker-registry
 # for tests against a real registry on 127.0.0.1; fdisk (sfdisk) and gdisk (sgdisk) to check
 # the GPTs kitbash and the initramfs write, cryptsetup-bin (veritysetup) to check kitbash's
-# verity trees, cpio to read back the initramfs, qemu-system-x86 and ovmf to boot images
+# verity trees, cpio to read back the initramfs, mtools to read boot entries off an ESP,
+# qemu-system-x86 and ovmf to boot images
 # (under TCG here: this machine kind's /dev/kvm cannot run stock kernels).
-packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin cpio qemu-system-x86 ovmf)
+packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin cpio qemu-system-x86 ovmf mtools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -73,7 +73,7 @@ func run(ctx context.Context, f flags) error {
 	defer b.stopAll()
 
 	var rows []row
-	for _, m := range []func(context.Context) (row, error){b.coldStart, b.engineStatus, b.cachedSolve, b.cachedRunCLI, b.noopPackages, b.republish} {
+	for _, m := range []func(context.Context) (row, error){b.coldStart, b.engineStatus, b.cachedSolve, b.cachedRunCLI, b.noopPackages, b.republish, b.assembly, b.verityTree, b.bootToReady} {
 		r, err := m(ctx)
 		if err != nil {
 			return err

@@ -56,7 +56,7 @@ func newMachineKeep(t *testing.T, hostname, dirName string) *machine {
 	if err := os.MkdirAll(m.project, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"Kitbash.yaml", "specs", "agents", "kits"} {
+	for _, p := range []string{"Kitbash.yaml", "specs", "agents", "kits", "variants"} {
 		copyTree(t, filepath.Join(repo, p), filepath.Join(m.project, p))
 	}
 	copyTree(t, filepath.Join(h.project, "Kitbash.lock"), filepath.Join(m.project, "Kitbash.lock"))

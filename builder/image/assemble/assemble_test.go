@@ -122,7 +122,7 @@ func testInput(t *testing.T) Input {
 	kernel := pkgTar(t, dir, "kernel", []string{"boot/", "boot/vmlinuz", "usr/", "usr/share/", "usr/share/kitbash/", "usr/share/kitbash/kernel-release",
 		"usr/lib/", mods, mods + "modules.dep", mods + "modules.builtin"},
 		map[string]string{"boot/vmlinuz": "KERNEL", "usr/share/kitbash/kernel-release": rel + "\n",
-			mods + "modules.dep": "",
+			mods + "modules.dep":     "",
 			mods + "modules.builtin": "kernel/drivers/virtio/virtio_pci.ko\nkernel/drivers/block/virtio_blk.ko\nkernel/drivers/md/dm-verity.ko\nkernel/fs/erofs/erofs.ko\nkernel/fs/ext4/ext4.ko\n"})
 	agents := pkgTar(t, dir, "agents", []string{"usr/", "usr/bin/", "usr/bin/init"}, map[string]string{"usr/bin/init": "INIT"})
 	fsPkg := pkgTar(t, dir, "filesystem", []string{"etc/", "usr/", "usr/lib/", "usr/lib/os-release"}, map[string]string{"usr/lib/os-release": "ID=kitbash\n"})
