@@ -59,6 +59,8 @@ KITBASH_BUILDKITD. Flags win over the environment.`,
 		newPublishCmd(g),
 		newKitCmd(g),
 		newUpdateCmd(g),
+		newRunCmd(g),
+		newTestCmd(g),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -23,6 +24,11 @@ func (c *config) validate() error {
 	for _, d := range c.disks {
 		files = append(files, struct{ what, path string }{"disk", d.path})
 	}
+	if c.controlSocket != "" {
+		if st, err := os.Stat(filepath.Dir(c.controlSocket)); err != nil || !st.IsDir() {
+			return fmt.Errorf("control socket %s: its directory does not exist", c.controlSocket)
+		}
+	}
 	for _, f := range files {
 		if f.path == "" {
 			continue
@@ -41,8 +47,12 @@ func (c *config) validate() error {
 // args is QEMU's command line (without the binary) for accel, already resolved to
 // "tcg" or "kvm", and varsPath, the writable copy of the UEFI variables.
 func (c *config) args(accel, varsPath string) []string {
+	console := "stdio"
+	if c.consoleIn != nil {
+		console = "mon:stdio" // Ctrl-A x quits an interactive run
+	}
 	a := []string{
-		"-nographic", "-serial", "stdio", "-monitor", "none",
+		"-nographic", "-serial", console, "-monitor", "none",
 		"-no-reboot", "-nic", "none",
 		"-m", strconv.Itoa(c.memoryMiB), "-smp", "1",
 	}
@@ -72,6 +82,11 @@ func (c *config) args(accel, varsPath string) []string {
 			v += ",readonly=on"
 		}
 		a = append(a, "-drive", v)
+	}
+	if c.controlSocket != "" {
+		// After the console's -serial, so it is the guest's second port (ttyS1).
+		a = append(a, "-chardev", "socket,id=ctl,path="+optValue(c.controlSocket)+",server=on,wait=off",
+			"-serial", "chardev:ctl")
 	}
 	return a
 }

@@ -28,7 +28,8 @@ type Machine struct {
 	con     *console
 	stderr  *tailBuffer
 	timeout time.Duration
-	tmpDir  string // holds the UEFI variables copy; removed when QEMU exits
+	tmpDir  string   // holds the UEFI variables copy; removed when QEMU exits
+	stdin   *os.File // WithConsoleInput's pipe; closed when QEMU exits
 
 	timer    *time.Timer
 	stopOnce sync.Once
@@ -78,6 +79,18 @@ func Start(ctx context.Context, opts ...Option) (*Machine, error) {
 	args := c.args(resolveAccel(c.accel, "/dev/kvm"), vars)
 	m.cmd = exec.CommandContext(ctx, bin, args...)
 	m.cmd.Stdin = nil // /dev/null: QEMU leaves the terminal alone
+	var stdinW *os.File
+	if c.consoleIn != nil {
+		// A pipe, not the terminal itself: QEMU runs in its own process group, which
+		// may not read a terminal, and it would change the terminal's settings.
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			m.cleanupTmp()
+			return nil, fmt.Errorf("qemu: console input: %w", err)
+		}
+		m.cmd.Stdin, stdinW = pr, pw
+		defer pr.Close() // the child has its copy once started
+	}
 	m.cmd.Stderr = m.stderr
 	// Its own process group, so a terminal's signals reach the test, not QEMU; killed
 	// with the process that started it (if that dies without calling Stop).
@@ -88,11 +101,21 @@ func Start(ctx context.Context, opts ...Option) (*Machine, error) {
 	start := time.Now()
 	m.con = newConsole(start, c.serialLog)
 	m.cmd.Stdout = m.con
+	if c.consoleOut != nil {
+		m.cmd.Stdout = io.MultiWriter(m.con, &softWriter{w: c.consoleOut})
+	}
 	if err := m.cmd.Start(); err != nil {
-		if m.tmpDir != "" {
-			os.RemoveAll(m.tmpDir)
+		m.cleanupTmp()
+		if stdinW != nil {
+			stdinW.Close()
 		}
 		return nil, fmt.Errorf("qemu: start %s %s: %w", bin, strings.Join(args, " "), err)
+	}
+	if stdinW != nil {
+		m.stdin = stdinW
+		go func() {
+			io.Copy(stdinW, c.consoleIn) // ends when QEMU exits: wait closes stdinW
+		}()
 	}
 	if c.timeout > 0 {
 		m.timer = time.AfterFunc(c.timeout, func() {
@@ -112,8 +135,9 @@ func (m *Machine) wait() {
 	if m.timer != nil {
 		m.timer.Stop()
 	}
-	if m.tmpDir != "" {
-		os.RemoveAll(m.tmpDir)
+	m.cleanupTmp()
+	if m.stdin != nil {
+		m.stdin.Close()
 	}
 	m.con.finish()
 	close(m.done)
@@ -244,6 +268,28 @@ func (m *Machine) result() (int, error) {
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	return s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+func (m *Machine) cleanupTmp() {
+	if m.tmpDir != "" {
+		os.RemoveAll(m.tmpDir)
+	}
+}
+
+// softWriter writes to w until the first error, then discards: a closed terminal must
+// not stop QEMU's output from being read.
+type softWriter struct {
+	w      io.Writer
+	failed bool
+}
+
+func (s *softWriter) Write(p []byte) (int, error) {
+	if !s.failed {
+		if _, err := s.w.Write(p); err != nil {
+			s.failed = true
+		}
+	}
+	return len(p), nil
 }
 
 func copyFile(dst, src string) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 )
 
@@ -43,6 +44,10 @@ type config struct {
 	accel     string
 	serialLog io.Writer
 	timeout   time.Duration
+
+	controlSocket string    // WithControlSocket
+	consoleOut    io.Writer // WithConsoleOutput
+	consoleIn     io.Reader // WithConsoleInput
 }
 
 func defaultConfig() config {
@@ -160,6 +165,56 @@ func WithTimeout(d time.Duration) Option {
 			return fmt.Errorf("WithTimeout: negative duration %v", d)
 		}
 		c.timeout = d
+		return nil
+	}
+}
+
+// maxSocketPath is the longest Unix socket path (sun_path holds 108 bytes with the NUL).
+const maxSocketPath = 107
+
+// WithControlSocket adds a second serial port, the guest's ttyS1, as a Unix socket at
+// path that QEMU listens on without waiting for a client (-chardev socket,server=on,
+// wait=off): testsys's control channel to the guest's testsysd (see package
+// testsys/control). QEMU replaces a file already at path. Until a client connects,
+// what the guest writes there is lost.
+func WithControlSocket(path string) Option {
+	return func(c *config) error {
+		switch {
+		case path == "":
+			return errors.New("WithControlSocket: empty path")
+		case len(path) > maxSocketPath:
+			return fmt.Errorf("WithControlSocket: %s is %d bytes, longer than a Unix socket path may be (%d); fix: use a shorter directory, e.g. under os.TempDir()", path, len(path), maxSocketPath)
+		}
+		c.controlSocket = filepath.Clean(path)
+		return nil
+	}
+}
+
+// WithConsoleOutput copies QEMU's console output to w as it comes, unchanged (escape
+// sequences, partial lines and all), for a person watching a terminal; the cleaned
+// lines still go to [Machine.Lines] and [WithSerialLog]. A write error stops the
+// copying, not the machine.
+func WithConsoleOutput(w io.Writer) Option {
+	return func(c *config) error {
+		if w == nil {
+			return errors.New("WithConsoleOutput: nil writer")
+		}
+		c.consoleOut = w
+		return nil
+	}
+}
+
+// WithConsoleInput feeds r to the guest's console, which is then multiplexed with
+// QEMU's monitor (-serial mon:stdio: Ctrl-A x quits QEMU, Ctrl-A c switches to the
+// monitor). It is meant for an interactive run: r is read through a pipe, so QEMU
+// never touches a terminal's settings, and a read from r that is blocked when QEMU
+// exits is left behind.
+func WithConsoleInput(r io.Reader) Option {
+	return func(c *config) error {
+		if r == nil {
+			return errors.New("WithConsoleInput: nil reader")
+		}
+		c.consoleIn = r
 		return nil
 	}
 }
