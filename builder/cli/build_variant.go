@@ -86,11 +86,6 @@ func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, q
 	if err != nil {
 		return builtVariant{}, err
 	}
-	if len(local) > 0 {
-		if _, _, err := g.buildKits(ctx, local, f, kitMeta{}); err != nil {
-			return builtVariant{}, err
-		}
-	}
 	ps := ks.specs
 	order, err := installOrder(v, ps)
 	if err != nil {
@@ -105,6 +100,13 @@ func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, q
 	}
 	if err := problems.Err(); err != nil {
 		return builtVariant{}, err
+	}
+	// Everything checks out: build the project's kits the variant uses (and so their
+	// packages) into the local store.
+	if len(local) > 0 {
+		if _, _, err := g.buildKits(ctx, local, f, kitMeta{}); err != nil {
+			return builtVariant{}, err
+		}
 	}
 	b, closeEngine, err := g.packageBuilder(ps, f)
 	if err != nil {
