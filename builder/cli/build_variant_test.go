@@ -17,7 +17,7 @@ func variantProject(t *testing.T, body string) string {
 		"c": specYAML("c", ""),
 	})
 	files := map[string]string{
-		"kits/base/kit.yaml":       "schema-version: 1\nname: base\nversion: 1.0.0\nsummary: base kit\npackages: [a]\n",
+		"kits/base/kit.yaml":      "schema-version: 1\nname: base\nversion: 1.0.0\nsummary: base kit\npackages: [a]\n",
 		"variants/v/variant.yaml": body,
 	}
 	for p, c := range files {
