@@ -55,6 +55,10 @@ func (c *config) args(accel, varsPath string) []string {
 		"-nographic", "-serial", console, "-monitor", "none",
 		"-no-reboot", "-nic", "none",
 		"-m", strconv.Itoa(c.memoryMiB), "-smp", "1",
+		// A hardware RNG, as clouds give (RDRAND, virtio-rng): without one the guest's
+		// random pool takes seconds to initialise under TCG and blocks getrandom(2)
+		// (mkfs.ext4 of DATA on first boot, Go programs).
+		"-device", "virtio-rng-pci",
 	}
 	switch accel {
 	case AccelKVM:

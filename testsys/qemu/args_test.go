@@ -42,7 +42,7 @@ func TestArgsDirectKernel(t *testing.T) {
 	got := c.args(AccelTCG, "")
 	want := []string{
 		"-nographic", "-serial", "stdio", "-monitor", "none", "-no-reboot", "-nic", "none",
-		"-m", "256", "-smp", "1", "-accel", "tcg",
+		"-m", "256", "-smp", "1", "-device", "virtio-rng-pci", "-accel", "tcg",
 		"-kernel", k, "-initrd", i, "-append", "console=ttyS0 panic=-1",
 		"-drive", "file=" + strings.ReplaceAll(d1, ",", ",,") + ",if=virtio,format=raw,readonly=on",
 		"-drive", "file=" + d2 + ",if=virtio,format=raw",

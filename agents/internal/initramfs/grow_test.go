@@ -677,7 +677,7 @@ func TestRunGrowsData(t *testing.T) {
 	}
 	i := indexOf(f.calls, "opendisk /dev/vda")
 	j := indexOf(f.calls, growCall)
-	k := indexOf(f.calls, "exec /sbin/mkfs.ext4 -q -F -L DATA /dev/vda5")
+	k := indexOf(f.calls, "exec /sbin/mkfs.ext4 -q -F -L DATA -E lazy_itable_init=1,lazy_journal_init=1,nodiscard /dev/vda5")
 	if i < 0 || j < i || k < j {
 		t.Fatalf("open at %d, BLKPG at %d, mkfs at %d: %q", i, j, k, f.calls)
 	}

@@ -60,7 +60,7 @@ func TestRunFormatsBlankData(t *testing.T) {
 	if err := Run(testConfig(), f); err != nil {
 		t.Fatal(err)
 	}
-	i := indexOf(f.calls, "exec /sbin/mkfs.ext4 -q -F -L DATA /dev/vda5")
+	i := indexOf(f.calls, "exec /sbin/mkfs.ext4 -q -F -L DATA -E lazy_itable_init=1,lazy_journal_init=1,nodiscard /dev/vda5")
 	j := indexOf(f.calls, "mount /dev/vda5 /newroot/local ext4")
 	if i < 0 || j < i {
 		t.Fatalf("mkfs at %d, mount at %d: %q", i, j, f.calls)
@@ -115,7 +115,7 @@ func TestRunFailsClosed(t *testing.T) {
 		{"mount root", func(f *fake) { f.failOn = "mount /dev/dm-3" }, "mount /dev/dm-3 (erofs) on /newroot"},
 		{"no .private", func(f *fake) { f.noPrivateDir = true }, "the root image has no directory /.private"},
 		{"mount private", func(f *fake) { f.failOn = "mount /dev/vda4" }, "mount /dev/vda4 (ext4) on /newroot/.private"},
-		{"mkfs", func(f *fake) { f.blankData = true; f.failOn = "exec" }, "DATA /dev/vda5: /sbin/mkfs.ext4 -q -F -L DATA /dev/vda5: injected failure"},
+		{"mkfs", func(f *fake) { f.blankData = true; f.failOn = "exec" }, "DATA /dev/vda5: /sbin/mkfs.ext4 -q -F -L DATA -E lazy_itable_init=1,lazy_journal_init=1,nodiscard /dev/vda5: injected failure"},
 		{"switch root", func(f *fake) { f.failOn = "switchroot" }, "switch root to /newroot: injected failure"},
 	}
 	for _, c := range cases {
