@@ -1,0 +1,43 @@
+// Package bootslot reads and changes the A/B boot state of a Kitbash machine: the
+// systemd-boot entries on the ESP, with systemd-boot's Automatic Boot Assessment (see
+// builder/image/boot, whose package documentation describes the state machine this
+// package drives, and notes/boot.md section 3). The command bootslot
+// (agents/cmd/bootslot) is its front end.
+//
+// # Entries
+//
+// Slot s's entry is loader/entries/kitbash-<s>.conf when known good, or
+// kitbash-<s>+LEFT[-DONE].conf while on trial (LEFT boots left, DONE made). Bless,
+// Tries and their parser are copies of builder/image/boot's (the agents module
+// imports nothing outside itself and the standard library) and are tested with the
+// same table. Which entry systemd-boot boots next is modelled on its sources
+// (compareEntries, versionCompare, NextEntry): entries with no tries left last, then
+// by sort-key, version descending; the first one matching loader.conf's "default
+// kitbash-*" pattern boots.
+//
+// # Operations
+//
+//   - Status: the booted slot, each slot's entry, version and state ("good",
+//     "trial", "exhausted", "none"), and the slot systemd-boot boots next.
+//   - MarkGood: bless the booted entry (one rename, then fsync of loader/entries);
+//     nothing to do when it is already good. Init calls it (bootslot mark-good) when
+//     the system is ready.
+//   - ClearInactive: remove the inactive slot's entry, then its kernel and initramfs.
+//   - SetNext: write the inactive slot's entry with a boot counter, through a
+//     temporary name; refused unless systemd-boot would then boot it.
+//   - RollbackToInactive: mark the booted entry exhausted (kitbash-<s>+0-<D>.conf) so
+//     that the inactive, known-good slot boots next.
+//   - HasBootEverSucceeded: whether a Kitbash entry is known good.
+//
+// ClearInactive and SetNext change the inactive slot, which is the booted slot's
+// fallback until it is blessed: they refuse unless the booted slot's entry is known
+// good.
+//
+// # The machine
+//
+// Everything goes through Host: the directory where the ESP is mounted, the kernel
+// command line, the efivarfs variables (LoaderEntrySelected, which systemd-boot sets
+// to the name of the entry it started, before renaming it to count the try) and the
+// boot disk's GPT. Paths is the Host of a real or a test machine; FindBootDisk and
+// ReadGPT read the GPT from sysfs and /dev. Mounting the ESP is the command's job.
+package bootslot
