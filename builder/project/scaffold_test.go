@@ -101,7 +101,7 @@ func TestSanitizeName(t *testing.T) {
 
 func TestDefaultSDKPackages(t *testing.T) {
 	pkgs := DefaultSDKPackages()
-	if len(pkgs) != 26 || pkgs[0] != "build-essential" || pkgs[len(pkgs)-1] != "libssl-dev" {
+	if len(pkgs) != 27 || !slices.Contains(pkgs, "qemu-utils") || pkgs[0] != "build-essential" || pkgs[len(pkgs)-1] != "libssl-dev" {
 		t.Errorf("DefaultSDKPackages() = %v", pkgs)
 	}
 	c := &checker{}
