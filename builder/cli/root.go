@@ -61,6 +61,7 @@ KITBASH_BUILDKITD. Flags win over the environment.`,
 		newUpdateCmd(g),
 		newRunCmd(g),
 		newTestCmd(g),
+		newRepoCmd(g),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
