@@ -52,6 +52,9 @@ func main() {
 	cfg.Console = pid1.Console(cfg.Root)
 	cfg.Setup = isPID1
 	cfg.Machine = isPID1 && !testMode
+	if !cfg.Machine {
+		cfg.ReadyCommand = nil // bless boot entries only on a real boot
+	}
 
 	act, err := pid1.Main(cfg)
 	if err != nil {

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -31,6 +33,11 @@ type Config struct {
 	// Setup mounts the API file systems, sets the hostname and brings up the network
 	// (for PID 1).
 	Setup bool
+	// ReadyCommand runs once, in the background, when the ready line has been printed
+	// (on a machine: bootslot mark-good, which blesses the boot entry of the slot that
+	// reached ready). Its output is logged; a failure is logged and changes nothing
+	// else. Skipped when empty or when its program does not exist.
+	ReadyCommand []string
 	// Machine is set when init is the machine's PID 1 (not a test in a PID namespace):
 	// Ctrl-Alt-Del is turned into SIGINT, bootMs counts from the kernel's boot, and
 	// the caller ends with Finish.
@@ -48,6 +55,7 @@ func DefaultConfig() Config {
 		HostnameFiles: DefaultHostnameFiles(),
 		LogLines:      2000,
 		StopTimeout:   10 * time.Second,
+		ReadyCommand:  []string{"/usr/bin/bootslot", "mark-good"},
 	}
 }
 
@@ -94,6 +102,7 @@ func Main(cfg Config) (Action, error) {
 			}
 			ready.Store(true)
 			ring.Line(ReadyLine(n, bootMs(cfg.Machine, start)))
+			go runReadyCommand(cfg.ReadyCommand, ring.Source("init: ready command: "), logf)
 		},
 	})
 	if err != nil {
@@ -149,6 +158,24 @@ func Main(cfg Config) (Action, error) {
 	syscall.Sync()
 	logf("%s", act)
 	return act, nil
+}
+
+// runReadyCommand runs argv (see Config.ReadyCommand) with its output to out.
+func runReadyCommand(argv []string, out io.Writer, logf func(string, ...any)) {
+	if len(argv) == 0 {
+		return
+	}
+	if _, err := os.Stat(argv[0]); err != nil {
+		logf("ready command %s not run: %v", argv[0], err)
+		return
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
+		logf("ready command %s: %v", strings.Join(argv, " "), err)
+		return
+	}
+	logf("ready command %s: done", strings.Join(argv, " "))
 }
 
 // Finish powers off or reboots the machine (reboot(2)); it returns only on failure.
