@@ -34,6 +34,7 @@ type builtVariant struct {
 func newBuildVariantCmd(g *globals) *cobra.Command {
 	f := buildFlags{build: true}
 	var qcow2 bool
+	var version string
 	c := &cobra.Command{
 		Use:   "variant NAME",
 		Short: "Build a variant's bootable disk image, update images, SBOM and SHA256SUMS",
@@ -49,7 +50,7 @@ give the same bytes.`,
 		Example: "  kitbash build variant dev\n  kitbash build variant dev --qcow2",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, err := g.buildVariant(cmd.Context(), args[0], f, qcow2)
+			out, err := g.buildVariant(cmd.Context(), args[0], f, qcow2, version)
 			if err != nil {
 				return err
 			}
@@ -60,6 +61,7 @@ give the same bytes.`,
 		},
 	}
 	fl := c.Flags()
+	fl.StringVar(&version, "version", "", "the OS version to build (default: release-version in Kitbash.yaml), e.g. to make an update")
 	fl.BoolVar(&qcow2, "qcow2", false, "also write a qcow2 copy of the disk (as formats: [qcow2] in variant.yaml does)")
 	fl.BoolVar(&f.release, "release", false, "release rules: refuse specs that opt into the network, and unlocked, unsigned or untrusted kits")
 	fl.BoolVar(&f.allowUnsigned, "allow-unsigned", false, "use external kits locked unsigned (local development only; warns on every use)")
@@ -69,8 +71,11 @@ give the same bytes.`,
 	return c
 }
 
-func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, qcow2 bool) (builtVariant, error) {
+func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, qcow2 bool, version string) (builtVariant, error) {
 	start := time.Now()
+	if version != "" && !project.ValidVersion(version) {
+		return builtVariant{}, fmt.Errorf("--version %q: fix: give a version like 0.2.0 (MAJOR.MINOR.PATCH[-pre])", version)
+	}
 	// The project's kits the variant names are built (so they are in the local store,
 	// as a consumer would find them); external kits come locked and verified.
 	ks, err := g.loadKits(ctx, nil, f.kitFlags)
@@ -170,7 +175,9 @@ func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, q
 		Client: e.Client, Store: cs, Epoch: epoch, Progress: g.progressMode(), Log: g.stderr,
 		Base: sandbox.Base{Ref: sdk.ImageName(ls.locked.Name, ls.digest), StoreID: "kitbash-store", Env: sdkCfg.Env},
 	}
-	version := l.Project.ReleaseVersion
+	if version == "" {
+		version = l.Project.ReleaseVersion
+	}
 	outDir := imageinfo.Dir(l.Dir, v.Name, version)
 	im, err := assemble.Build(ctx, assemble.Input{Variant: &v.Spec, Version: version, Packages: pkgs, SDK: ls.digest.String()}, outDir,
 		assemble.WithRunner(runner), assemble.WithEpoch(time.Unix(epoch, 0)), assemble.WithLog(g.stderr), assemble.WithQCOW2(qcow2))

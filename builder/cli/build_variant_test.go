@@ -75,3 +75,11 @@ func TestBuildVariantUnknownVariantListsKnownOnes(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+func TestBuildVariantRefusesBadVersion(t *testing.T) {
+	dir := variantProject(t, variantHead+"kits: [base]\npackages: [a]\n")
+	_, errOut, code := run(t, map[string]string{"SOURCE_DATE_EPOCH": "1"}, "-C", dir, "build", "variant", "v", "--version", "2")
+	if code == 0 || !strings.Contains(errOut, `--version "2"`) || !strings.Contains(errOut, "fix:") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

@@ -18,6 +18,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	var inPlace bool
 	var accel string
 	var memory int
+	var version string
 	c := &cobra.Command{
 		Use:   "run VARIANT",
 		Short: "Boot a built image in QEMU with its serial console on the terminal",
@@ -35,7 +36,11 @@ itself. KVM is used when it works here, else TCG emulation (about 10 s to boot).
 			if err != nil {
 				return err
 			}
-			dir, im, err := builtImage(l.Dir, args[0], l.Project.ReleaseVersion)
+			ver := l.Project.ReleaseVersion
+			if version != "" {
+				ver = version
+			}
+			dir, im, err := builtImage(l.Dir, args[0], ver)
 			if err != nil {
 				return err
 			}
@@ -87,6 +92,7 @@ itself. KVM is used when it works here, else TCG emulation (about 10 s to boot).
 		},
 	}
 	f := c.Flags()
+	f.StringVar(&version, "version", "", "the image's version (default: release-version in Kitbash.yaml)")
 	f.BoolVar(&inPlace, "in-place", false, "boot the built disk itself instead of a copy (it is changed by the boot)")
 	f.StringVar(&accel, "accel", "auto", "accelerator: auto (kvm when it works here, else tcg), kvm or tcg")
 	f.IntVar(&memory, "memory", testsys.DefaultMemoryMiB, "guest memory in MiB")

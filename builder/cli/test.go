@@ -38,6 +38,7 @@ func newTestCmd(g *globals) *cobra.Command {
 	var suites []string
 	var junit, accel string
 	var timeout time.Duration
+	var version string
 	c := &cobra.Command{
 		Use:   "test VARIANT",
 		Short: "Boot a built image in QEMU and run the test suites on it",
@@ -61,7 +62,11 @@ non-zero when a case fails. Under TCG the whole run takes a few minutes.`,
 			if err != nil {
 				return err
 			}
-			dir, im, err := builtImage(l.Dir, args[0], l.Project.ReleaseVersion)
+			ver := l.Project.ReleaseVersion
+			if version != "" {
+				ver = version
+			}
+			dir, im, err := builtImage(l.Dir, args[0], ver)
 			if err != nil {
 				return err
 			}
@@ -104,6 +109,7 @@ non-zero when a case fails. Under TCG the whole run takes a few minutes.`,
 		},
 	}
 	f := c.Flags()
+	f.StringVar(&version, "version", "", "the image's version (default: release-version in Kitbash.yaml)")
 	f.StringSliceVar(&suites, "suite", nil, "run only this suite (repeat or comma-separate): boot, bootstrap, settings, verity-tamper (default all)")
 	f.StringVar(&junit, "junit", "", "where to write the JUnit XML report (default build/test-results/VARIANT/junit.xml)")
 	f.DurationVar(&timeout, "timeout", testsys.DefaultBootTimeout, "how long each boot may take to reach ready")

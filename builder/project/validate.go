@@ -103,3 +103,6 @@ func (cache Cache) validate(c *checker) {
 		}
 	}
 }
+
+// ValidVersion reports whether v is a release version: MAJOR.MINOR.PATCH[-pre].
+func ValidVersion(v string) bool { return semverRE.MatchString(v) }
