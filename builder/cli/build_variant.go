@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -179,7 +180,13 @@ func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, q
 		version = l.Project.ReleaseVersion
 	}
 	outDir := imageinfo.Dir(l.Dir, v.Name, version)
-	im, err := assemble.Build(ctx, assemble.Input{Variant: &v.Spec, Version: version, Packages: pkgs, SDK: ls.digest.String()}, outDir,
+	var updateRoot []byte
+	if r := v.Updates.Root; r != "" {
+		if updateRoot, err = os.ReadFile(filepath.Join(filepath.Dir(filepath.Join(l.Dir, variant.Dir, v.Name, variant.File)), r)); err != nil {
+			return builtVariant{}, fmt.Errorf("%s: updates.root: %w", v.File, err)
+		}
+	}
+	im, err := assemble.Build(ctx, assemble.Input{Variant: &v.Spec, Version: version, Packages: pkgs, SDK: ls.digest.String(), UpdateRoot: updateRoot}, outDir,
 		assemble.WithRunner(runner), assemble.WithEpoch(time.Unix(epoch, 0)), assemble.WithLog(g.stderr), assemble.WithQCOW2(qcow2))
 	if err != nil {
 		return builtVariant{}, err

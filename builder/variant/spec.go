@@ -37,7 +37,20 @@ type Spec struct {
 	Settings      map[string]any `yaml:"settings,omitempty" fix:"map setting keys to their default values, e.g. settings: {motd: hello}"`
 	// Services are service definitions the variant adds (packages ship their own).
 	Services map[string]Service `yaml:"services,omitempty" fix:"map service names to definitions with command:"`
+	// Updates configures in-place updates.
+	Updates UpdatesConfig `yaml:"updates,omitempty"`
 }
+
+// UpdatesConfig is the variant's update configuration.
+type UpdatesConfig struct {
+	// Root is the TUF root.json of the update repository, a file relative to the
+	// variant's folder, baked into the image as UpdateRootPath: the updater trusts only
+	// repositories signed by its keys. Without it the image cannot be updated.
+	Root string `yaml:"root,omitempty" fix:"name the repository's root.json, relative to the variant's folder, e.g. root: root.json"`
+}
+
+// UpdateRootPath is where the image holds the update repository's trusted root.
+const UpdateRootPath = "usr/share/kitbash/updates/root.json"
 
 // Kernel is the kernel package and its command line (the slot's verity and partition
 // parameters are added by the assembler).
@@ -143,6 +156,9 @@ func (s *Spec) Validate(doc *yamlstrict.Doc) error {
 	}
 	s.Layout.validate(&ps, doc)
 	validateServices(&ps, doc, s.Services)
+	if r := s.Updates.Root; r != "" && (filepath.IsAbs(r) || strings.HasPrefix(filepath.Clean(r), "..")) {
+		add("updates.root", fmt.Sprintf("%q is not inside the variant's folder", r), "put root.json next to variant.yaml and write root: root.json")
+	}
 	for _, k := range sortedKeys(s.Settings) {
 		if !settingRE.MatchString(k) {
 			add(yamlstrict.Join("settings", k), fmt.Sprintf("%q is not a setting key", k), "write dotted keys of lowercase segments, e.g. motd or net.hostname")
@@ -222,6 +238,13 @@ func Load(root, shown, name string) (*Loaded, error) {
 		var ps yamlstrict.Problems
 		ps.Add(doc.Problem("name", fmt.Sprintf("variant %q is in folder variants/%s", s.Name, name), "write name: "+name+", or rename the folder"))
 		verr = yamlstrict.Combine(verr, ps.Err())
+	}
+	if r := s.Updates.Root; r != "" && verr == nil {
+		if _, err := os.Stat(filepath.Join(root, Dir, name, r)); err != nil {
+			var ps yamlstrict.Problems
+			ps.Add(doc.Problem("updates.root", fmt.Sprintf("%s: %v", r, errors.Unwrap(err)), "write the update repository's root.json there (kitbash repo create makes it), or remove updates.root"))
+			verr = ps.Err()
+		}
 	}
 	return &Loaded{Spec: s, Doc: doc, File: file}, yamlstrict.Combine(derr, verr)
 }

@@ -63,7 +63,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Modules:         []string{"virtio_pci", "virtio_blk", "dm-verity", "erofs", "ext4"},
-		OptionalModules: []string{"nvme", "sha256-ssse3", "virtio-rng"},
+		OptionalModules: []string{"nvme", "sha256-ssse3", "virtio-rng", "virtio_net"},
 		NewRoot:         "/newroot",
 		Init:            "/usr/bin/init",
 		// The kernel zeroes inode tables and the journal lazily in the background, and the

@@ -290,7 +290,7 @@ func TestRootTooBigNamesTheField(t *testing.T) {
 
 func TestExtraFiles(t *testing.T) {
 	in := testInput(t)
-	files, err := extraFiles(in.Variant, "0.1.0", "abc")
+	files, err := extraFiles(in.Variant, "0.1.0", "abc", []byte(`{"signed":{}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,6 +309,9 @@ func TestExtraFiles(t *testing.T) {
 	}
 	if defs.Defaults["motd"] != "hi" || defs.Defaults["net.mtu"] != float64(1400) {
 		t.Fatalf("defaults %v", defs.Defaults)
+	}
+	if got[variant.UpdateRootPath] != `{"signed":{}}` {
+		t.Fatalf("update root: %q", got[variant.UpdateRootPath])
 	}
 	if !strings.Contains(got["usr/lib/kitbash/services/hello.json"], `"oneshot": true`) {
 		t.Fatalf("service file: %q", got["usr/lib/kitbash/services/hello.json"])

@@ -288,7 +288,7 @@ func (b *builder) build(ctx context.Context, out string) (*imageinfo.Image, erro
 
 // rootfs assembles the root file system tar at dst.
 func (b *builder) rootfs(dst, id string) (rootfs.Result, error) {
-	extras, err := extraFiles(b.in.Variant, b.in.Version, id)
+	extras, err := extraFiles(b.in.Variant, b.in.Version, id, b.in.UpdateRoot)
 	if err != nil {
 		return rootfs.Result{}, err
 	}

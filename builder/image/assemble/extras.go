@@ -19,8 +19,11 @@ const (
 
 // extraFiles are the variant's own files: os-release, the settings defaults and the
 // variant's service definitions.
-func extraFiles(v *variant.Spec, version, id string) ([]rootfs.File, error) {
+func extraFiles(v *variant.Spec, version, id string, updateRoot []byte) ([]rootfs.File, error) {
 	files := []rootfs.File{{Path: osReleasePath, Mode: 0o644, Data: osRelease(v, version, id)}}
+	if len(updateRoot) > 0 {
+		files = append(files, rootfs.File{Path: variant.UpdateRootPath, Mode: 0o644, Data: updateRoot})
+	}
 	if len(v.Settings) > 0 {
 		b, err := json.MarshalIndent(map[string]any{"defaults": flatSettings(v.Settings)}, "", "  ")
 		if err != nil {

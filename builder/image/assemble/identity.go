@@ -17,11 +17,13 @@ func buildID(in Input) (string, error) {
 	for _, p := range in.Packages {
 		pkgs = append(pkgs, pkgID{p.Manifest.Name, fmt.Sprintf("%s-%d", p.Manifest.Version, p.Manifest.Release), p.Manifest.Files.Digest})
 	}
+	root := sha256.Sum256(in.UpdateRoot)
 	b, err := json.Marshal(struct {
-		Variant  any
-		Version  string
-		Packages []pkgID
-	}{in.Variant, in.Version, pkgs})
+		Variant    any
+		Version    string
+		Packages   []pkgID
+		UpdateRoot string
+	}{in.Variant, in.Version, pkgs, hex.EncodeToString(root[:])})
 	if err != nil {
 		return "", fmt.Errorf("build id: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 // DefaultConfig): the block devices, dm-verity, erofs and ext4.
 var (
 	initrdModules  = []string{"virtio_pci", "virtio_blk", "dm-verity", "erofs", "ext4"}
-	initrdOptional = []string{"nvme", "sha256-ssse3", "virtio-rng"}
+	initrdOptional = []string{"nvme", "sha256-ssse3", "virtio-rng", "virtio_net"}
 )
 
 // makeInitrd writes the gzip-compressed initramfs: init, the modules of release from

@@ -33,6 +33,9 @@ type Input struct {
 	Packages []Package
 	// SDK is the digest of the SDK the tools ran in (recorded in the SBOM).
 	SDK string
+	// UpdateRoot is the update repository's TUF root.json (variant.yaml updates.root),
+	// written to variant.UpdateRootPath; none when empty.
+	UpdateRoot []byte
 }
 
 type config struct {
