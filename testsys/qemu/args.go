@@ -51,15 +51,22 @@ func (c *config) args(accel, varsPath string) []string {
 	if c.consoleIn != nil {
 		console = "mon:stdio" // Ctrl-A x quits an interactive run
 	}
-	a := []string{
-		"-nographic", "-serial", console, "-monitor", "none",
-		"-no-reboot", "-nic", "none",
+	a := []string{"-nographic", "-serial", console, "-monitor", "none"}
+	if !c.reboot {
+		a = append(a, "-no-reboot")
+	}
+	if c.userNet {
+		a = append(a, "-nic", "user,model=virtio-net-pci")
+	} else {
+		a = append(a, "-nic", "none")
+	}
+	a = append(a,
 		"-m", strconv.Itoa(c.memoryMiB), "-smp", "1",
 		// A hardware RNG, as clouds give (RDRAND, virtio-rng): without one the guest's
 		// random pool takes seconds to initialise under TCG and blocks getrandom(2)
 		// (mkfs.ext4 of DATA on first boot, Go programs).
 		"-device", "virtio-rng-pci",
-	}
+	)
 	switch accel {
 	case AccelKVM:
 		a = append(a, "-accel", "kvm")

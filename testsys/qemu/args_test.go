@@ -125,3 +125,21 @@ func TestResolveAccel(t *testing.T) {
 		t.Errorf("tcg = %q", got)
 	}
 }
+
+func TestArgsUserNetworkAndReboot(t *testing.T) {
+	c := defaultConfig()
+	for _, o := range []Option{WithUserNetwork(), WithReboot()} {
+		if err := o(&c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := strings.Join(c.args(AccelTCG, "vars.fd"), " ")
+	if !strings.Contains(a, "-nic user,model=virtio-net-pci") || strings.Contains(a, "-nic none") || strings.Contains(a, "-no-reboot") {
+		t.Fatalf("args: %s", a)
+	}
+	def := defaultConfig()
+	d := strings.Join(def.args(AccelTCG, "vars.fd"), " ")
+	if !strings.Contains(d, "-nic none") || !strings.Contains(d, "-no-reboot") {
+		t.Fatalf("default args: %s", d)
+	}
+}

@@ -45,6 +45,8 @@ type config struct {
 	serialLog io.Writer
 	timeout   time.Duration
 
+	userNet       bool      // WithUserNetwork
+	reboot        bool      // WithReboot
 	controlSocket string    // WithControlSocket
 	consoleOut    io.Writer // WithConsoleOutput
 	consoleIn     io.Reader // WithConsoleInput
@@ -217,4 +219,16 @@ func WithConsoleInput(r io.Reader) Option {
 		c.consoleIn = r
 		return nil
 	}
+}
+
+// WithUserNetwork gives the guest one virtio NIC on QEMU's user-mode network (slirp):
+// DHCP hands out 10.0.2.15, and the guest reaches the host's 127.0.0.1 as 10.0.2.2.
+func WithUserNetwork() Option {
+	return func(c *config) error { c.userNet = true; return nil }
+}
+
+// WithReboot lets a guest reboot restart the machine (the same disk, NVRAM and console)
+// instead of ending QEMU, for tests that follow a boot into the next one.
+func WithReboot() Option {
+	return func(c *config) error { c.reboot = true; return nil }
 }
