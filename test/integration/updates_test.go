@@ -1,0 +1,188 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kitbash-dev/kitbash/testsys"
+	"github.com/kitbash-dev/kitbash/testsys/control"
+	"github.com/kitbash-dev/kitbash/testsys/qemu"
+)
+
+// TestUpdateV1ToV2 publishes the dev image's 0.1.0 and 0.2.0 to a TUF repository made by
+// `kitbash repo`, served over HTTP on 127.0.0.1 (the guest reaches it as 10.0.2.2 through
+// QEMU's user network), boots 0.1.0 and runs `updater apply -reboot` in it. The machine
+// must come back as 0.2.0 from slot B, B's entry blessed by init at ready, with the
+// settings kept.
+func TestUpdateV1ToV2(t *testing.T) {
+	_, _, shared := fullBuild(t)
+	m := newMachine(t, "update-builder", "project")
+	m.ok(t, "build", "packages", "--cache-from", shared, "-o", "json")
+
+	// The repository, and a server for it on a port chosen now (the image names it).
+	work := t.TempDir()
+	keys, repo := filepath.Join(work, "keys"), filepath.Join(work, "repo")
+	m.ok(t, "repo", "keys", keys)
+	m.ok(t, "repo", "create", repo, "--keys", keys)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(repo)), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	port := l.Addr().(*net.TCPAddr).Port
+
+	// The variant trusts the repository's root and points at the server.
+	vdir := filepath.Join(m.project, "variants", "dev")
+	root, err := os.ReadFile(filepath.Join(repo, "metadata", "1.root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(vdir, "root.json"), root, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := os.ReadFile(filepath.Join(vdir, "variant.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("http://10.0.2.2:%d", port)
+	changed := strings.Replace(string(spec), "  motd: Welcome to Kitbash\n", fmt.Sprintf(
+		"  motd: Welcome to Kitbash\n  updates.metadata-url: %s/metadata\n  updates.targets-url: %s/targets\n  updates.ignore-waves: true\n", base, base), 1)
+	changed += "updates:\n  root: root.json\n"
+	if err := os.WriteFile(filepath.Join(vdir, "variant.yaml"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := m.buildVariant(t)
+	v2, _ := m.buildVariant(t, "--version", "0.2.0")
+	m.ok(t, "repo", "add", repo, "dev", "0.1.0", "--keys", keys, "--image-dir", v1.Dir)
+	m.ok(t, "repo", "add", repo, "dev", "0.2.0", "--keys", keys, "--image-dir", v2.Dir)
+	if r := m.kb(t, "repo", "validate", repo, "--root", filepath.Join(repo, "metadata", "1.root.json")); r.code != 0 {
+		t.Fatalf("repo validate: %s%s", r.stdout, r.stderr)
+	}
+
+	// Boot 0.1.0.
+	disk := filepath.Join(work, "disk.img")
+	if err := testsys.CopyDisk(disk, filepath.Join(v1.Dir, v1.Disk)); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(work, "ctl.sock")
+	console := &syncWriter{b: &strings.Builder{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	vm, err := qemu.Start(ctx, qemu.WithUEFI("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+		qemu.WithDisk(disk, false), qemu.WithMemory(1024), qemu.WithControlSocket(sock),
+		qemu.WithUserNetwork(), qemu.WithReboot(), qemu.WithSerialLog(console))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Stop()
+	defer func() {
+		if t.Failed() {
+			t.Logf("console:\n%s", tail(console.String(), 80))
+		}
+	}()
+	ready := regexp.MustCompile(`KITBASH-READY|KITBASH-BOOT-FAILED`)
+	bootCtx, bootCancel := context.WithTimeout(ctx, 3*time.Minute)
+	line, _, err := vm.WaitFor(bootCtx, ready)
+	bootCancel()
+	if err != nil || !strings.Contains(line, "KITBASH-READY") {
+		t.Fatalf("0.1.0 did not boot: %v %s", err, line)
+	}
+	c, err := control.Dial(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(c *control.Client, argv ...string) string {
+		t.Helper()
+		r, err := c.Exec(ctx, argv, "")
+		if err != nil || r.Exit != 0 {
+			t.Fatalf("%v: %v exit %d\n%s%s%s", argv, err, r.Exit, r.Stdout, r.Stderr, r.Error)
+		}
+		return r.Stdout
+	}
+	var choice struct {
+		Update *struct{ Version string } `json:"update"`
+	}
+	if err := json.Unmarshal([]byte(exec(c, "/usr/bin/updater", "check")), &choice); err != nil || choice.Update == nil || choice.Update.Version != "0.2.0" {
+		t.Fatalf("updater check chose %+v (%v)", choice.Update, err)
+	}
+	exec(c, "/usr/bin/apiclient", "set", "motd=kept across the update")
+
+	// Apply and reboot: the request never answers (the guest reboots under it).
+	start := time.Now()
+	go c.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
+	bootCtx, bootCancel = context.WithTimeout(ctx, 10*time.Minute)
+	line, _, err = vm.WaitFor(bootCtx, ready)
+	bootCancel()
+	if err != nil || !strings.Contains(line, "KITBASH-READY") {
+		t.Fatalf("0.2.0 did not boot: %v %s", err, line)
+	}
+	t.Logf("update applied and rebooted to ready in %s", time.Since(start).Round(time.Second))
+	c.Close()
+	c2, err := control.Dial(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if osr := exec(c2, "/usr/bin/cat", "/usr/lib/os-release"); !strings.Contains(osr, "VERSION_ID=0.2.0\n") {
+		t.Fatalf("after the update, os-release:\n%s", osr)
+	}
+	var st struct {
+		Booted string `json:"booted"`
+		Slots  []struct {
+			Slot, State string
+		} `json:"slots"`
+	}
+	// init blesses the entry right after ready; give it the moment it needs
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if err := json.Unmarshal([]byte(exec(c2, "/usr/bin/bootslot", "status")), &st); err != nil {
+			t.Fatal(err)
+		}
+		good := false
+		for _, s := range st.Slots {
+			good = good || (s.Slot == "b" && s.State == "good")
+		}
+		if st.Booted == "b" && good {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bootslot status after the update: %+v", st)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	if motd := exec(c2, "/usr/bin/apiclient", "get", "motd"); !strings.Contains(motd, "kept across the update") {
+		t.Fatalf("settings not kept: %s", motd)
+	}
+}
+
+// syncWriter collects a serial log from QEMU's reader goroutine.
+type syncWriter struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
