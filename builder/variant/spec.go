@@ -109,7 +109,8 @@ var (
 	pkgRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9._+-]*$`)
 	paramRE   = regexp.MustCompile(`^[^\s"']+$`)
 	settingRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$`)
-	// Parameters the assembler sets itself and a variant must not.
+	// Parameters the assembler sets itself and a variant must not (kitbash.ready-timeout=,
+	// init's watchdog for slots on trial, is the variant's).
 	reservedParams = []string{"root=", "kitbash.", "init=", "dm-mod.create="}
 )
 
@@ -144,7 +145,7 @@ func (s *Spec) Validate(doc *yamlstrict.Doc) error {
 			continue
 		}
 		for _, r := range reservedParams {
-			if strings.HasPrefix(p, r) {
+			if strings.HasPrefix(p, r) && !strings.HasPrefix(p, "kitbash.ready-timeout=") {
 				add(f, fmt.Sprintf("%q is set by kitbash for each boot slot", p), "remove it: the root, verity and partition parameters are generated")
 			}
 		}

@@ -69,6 +69,17 @@ func TestUpdateV1ToV2(t *testing.T) {
 	v2, _ := m.buildVariant(t, "--version", "0.2.0")
 	m.ok(t, "repo", "add", repo, "dev", "0.1.0", "--keys", keys, "--image-dir", v1.Dir)
 	m.ok(t, "repo", "add", repo, "dev", "0.2.0", "--keys", keys, "--image-dir", v2.Dir)
+	// 0.3.0 never gets ready: a required service that never is, and init's watchdog for
+	// slots on trial set to 20 s. It is published once 0.2.0 runs.
+	broken := strings.Replace(changed, "parameters: [console=ttyS0, panic=10]", "parameters: [console=ttyS0, panic=10, kitbash.ready-timeout=20]", 1)
+	broken = strings.Replace(broken, "services:\n", "services:\n  never-ready:\n    command: [/usr/bin/sleep, \"100000\"]\n    ready: {kind: file, path: /run/never}\n    required: true\n", 1)
+	if broken == changed || !strings.Contains(broken, "never-ready") || !strings.Contains(broken, "ready-timeout") {
+		t.Fatal("could not make the broken variant")
+	}
+	if err := os.WriteFile(filepath.Join(vdir, "variant.yaml"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v3, _ := m.buildVariant(t, "--version", "0.3.0")
 	if r := m.kb(t, "repo", "validate", repo, "--root", filepath.Join(repo, "metadata", "1.root.json")); r.code != 0 {
 		t.Fatalf("repo validate: %s%s", r.stdout, r.stderr)
 	}
@@ -166,6 +177,42 @@ func TestUpdateV1ToV2(t *testing.T) {
 	}
 	if motd := exec(c2, "/usr/bin/apiclient", "get", "motd"); !strings.Contains(motd, "kept across the update") {
 		t.Fatalf("settings not kept: %s", motd)
+	}
+
+	// Automatic rollback: 0.3.0 goes to slot A with one try, never gets ready, init's
+	// watchdog reboots, and systemd-boot falls back to B (0.2.0) by itself.
+	m.ok(t, "repo", "add", repo, "dev", "0.3.0", "--keys", keys, "--image-dir", v3.Dir)
+	go c2.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
+	bootCtx, bootCancel = context.WithTimeout(ctx, 10*time.Minute)
+	line, _, err = vm.WaitFor(bootCtx, regexp.MustCompile(`rebooting to fall back`))
+	if err != nil {
+		bootCancel()
+		t.Fatalf("0.3.0 was not rolled back by init's watchdog: %v", err)
+	}
+	t.Logf("watchdog: %s", line)
+	line, _, err = vm.WaitFor(bootCtx, ready)
+	bootCancel()
+	if err != nil || !strings.Contains(line, "KITBASH-READY") {
+		t.Fatalf("no boot to ready after the rollback: %v %s", err, line)
+	}
+	c2.Close()
+	c3, err := control.Dial(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	if osr := exec(c3, "/usr/bin/cat", "/usr/lib/os-release"); !strings.Contains(osr, "VERSION_ID=0.2.0\n") {
+		t.Fatalf("after the rollback, os-release:\n%s", osr)
+	}
+	if err := json.Unmarshal([]byte(exec(c3, "/usr/bin/bootslot", "status")), &st); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, s := range st.Slots {
+		states[s.Slot] = s.State
+	}
+	if st.Booted != "b" || states["b"] != "good" || states["a"] != "exhausted" {
+		t.Fatalf("bootslot status after the rollback: %+v", st)
 	}
 }
 

@@ -55,6 +55,9 @@ func main() {
 	if !cfg.Machine {
 		cfg.ReadyCommand = nil // bless boot entries only on a real boot
 	}
+	if b, err := os.ReadFile("/proc/cmdline"); err == nil {
+		cfg.ReadyTimeout = pid1.ReadyTimeoutFromCmdline(string(b), cfg.ReadyTimeout)
+	}
 
 	act, err := pid1.Main(cfg)
 	if err != nil {

@@ -38,6 +38,11 @@ type Config struct {
 	// reached ready). Its output is logged; a failure is logged and changes nothing
 	// else. Skipped when empty or when its program does not exist.
 	ReadyCommand []string
+	// ReadyTimeout and SlotStatus: on a machine, when ready has not been reached after
+	// ReadyTimeout and SlotStatus (bootslot status) says the booted slot is on trial,
+	// init reboots so that the boot loader falls back. Zero turns the watchdog off.
+	ReadyTimeout time.Duration
+	SlotStatus   []string
 	// Machine is set when init is the machine's PID 1 (not a test in a PID namespace):
 	// Ctrl-Alt-Del is turned into SIGINT, bootMs counts from the kernel's boot, and
 	// the caller ends with Finish.
@@ -56,6 +61,8 @@ func DefaultConfig() Config {
 		LogLines:      2000,
 		StopTimeout:   10 * time.Second,
 		ReadyCommand:  []string{"/usr/bin/bootslot", "mark-good"},
+		ReadyTimeout:  DefaultReadyTimeout,
+		SlotStatus:    []string{"/usr/bin/bootslot", "status"},
 	}
 }
 
@@ -130,6 +137,9 @@ func Main(cfg Config) (Action, error) {
 		}
 	}()
 
+	if cfg.Machine && cfg.ReadyTimeout > 0 {
+		go watchReady(cfg.ReadyTimeout, ready.Load, cfg.SlotStatus, func() { shutdown(Reboot) }, logf)
+	}
 	api := &API{Services: mgr, Log: ring, Ready: ready.Load, Shutdown: shutdown}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	if l, err := Listen(filepath.Clean(cfg.Socket)); err != nil {
