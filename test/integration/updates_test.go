@@ -91,27 +91,36 @@ func TestUpdateV1ToV2(t *testing.T) {
 	}
 	sock := filepath.Join(work, "ctl.sock")
 	console := &syncWriter{b: &strings.Builder{}}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	vm, err := qemu.Start(ctx, qemu.WithUEFI("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
-		qemu.WithDisk(disk, false), qemu.WithMemory(1024), qemu.WithControlSocket(sock),
-		qemu.WithUserNetwork(), qemu.WithReboot(), qemu.WithSerialLog(console))
-	if err != nil {
-		t.Fatal(err)
+	start := func() *qemu.Machine {
+		t.Helper()
+		vm, err := qemu.Start(ctx, qemu.WithUEFI("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+			qemu.WithDisk(disk, false), qemu.WithMemory(1024), qemu.WithControlSocket(sock),
+			qemu.WithUserNetwork(), qemu.WithReboot(), qemu.WithSerialLog(console))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { vm.Stop() })
+		return vm
 	}
-	defer vm.Stop()
+	vm := start()
 	defer func() {
 		if t.Failed() {
 			t.Logf("console:\n%s", tail(console.String(), 80))
 		}
 	}()
 	ready := regexp.MustCompile(`KITBASH-READY|KITBASH-BOOT-FAILED`)
-	bootCtx, bootCancel := context.WithTimeout(ctx, 3*time.Minute)
-	line, _, err := vm.WaitFor(bootCtx, ready)
-	bootCancel()
-	if err != nil || !strings.Contains(line, "KITBASH-READY") {
-		t.Fatalf("0.1.0 did not boot: %v %s", err, line)
+	waitReady := func(vm *qemu.Machine, what string) {
+		t.Helper()
+		bootCtx, bootCancel := context.WithTimeout(ctx, 10*time.Minute)
+		defer bootCancel()
+		line, _, err := vm.WaitFor(bootCtx, ready)
+		if err != nil || !strings.Contains(line, "KITBASH-READY") {
+			t.Fatalf("%s did not boot to ready: %v %s", what, err, line)
+		}
 	}
+	waitReady(vm, "0.1.0")
 	c, err := control.Dial(ctx, sock)
 	if err != nil {
 		t.Fatal(err)
@@ -132,16 +141,40 @@ func TestUpdateV1ToV2(t *testing.T) {
 	}
 	exec(c, "/usr/bin/apiclient", "set", "motd=kept across the update")
 
-	// Apply and reboot: the request never answers (the guest reboots under it).
-	start := time.Now()
-	go c.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
-	bootCtx, bootCancel = context.WithTimeout(ctx, 10*time.Minute)
-	line, _, err = vm.WaitFor(bootCtx, ready)
-	bootCancel()
-	if err != nil || !strings.Contains(line, "KITBASH-READY") {
-		t.Fatalf("0.2.0 did not boot: %v %s", err, line)
+	// The power goes in the middle of writing the inactive slot: QEMU is killed once the
+	// updater reports root bytes written. 0.1.0 must boot again, slot B empty.
+	exec(c, "/usr/bin/sh", "-c", "/usr/bin/updater apply >/run/update.log 2>&1 &")
+	for deadline := time.Now().Add(5 * time.Minute); ; {
+		log := exec(c, "/usr/bin/cat", "/run/update.log")
+		if regexp.MustCompile(`updater: root \S+: [1-9][0-9.]* MiB written`).MatchString(log) {
+			t.Logf("killing QEMU during the write:\n%s", log)
+			break
+		}
+		if time.Now().After(deadline) || strings.Contains(log, "done") {
+			t.Fatalf("never saw the root being written (or it finished first):\n%s", log)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
-	t.Logf("update applied and rebooted to ready in %s", time.Since(start).Round(time.Second))
+	c.Close()
+	if err := vm.Stop(); err != nil {
+		t.Logf("stop: %v", err)
+	}
+	vm = start()
+	waitReady(vm, "0.1.0 after the interrupted update")
+	c, err = control.Dial(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if osr := exec(c, "/usr/bin/cat", "/usr/lib/os-release"); !strings.Contains(osr, "VERSION_ID=0.1.0\n") {
+		t.Fatalf("after the interrupted update, os-release:\n%s", osr)
+	}
+
+	// The retried update: apply and reboot (the request never answers: the guest
+	// reboots under it).
+	started := time.Now()
+	go c.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
+	waitReady(vm, "0.2.0")
+	t.Logf("update applied and rebooted to ready in %s", time.Since(started).Round(time.Second))
 	c.Close()
 	c2, err := control.Dial(ctx, sock)
 	if err != nil {
@@ -183,18 +216,14 @@ func TestUpdateV1ToV2(t *testing.T) {
 	// watchdog reboots, and systemd-boot falls back to B (0.2.0) by itself.
 	m.ok(t, "repo", "add", repo, "dev", "0.3.0", "--keys", keys, "--image-dir", v3.Dir)
 	go c2.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
-	bootCtx, bootCancel = context.WithTimeout(ctx, 10*time.Minute)
-	line, _, err = vm.WaitFor(bootCtx, regexp.MustCompile(`rebooting to fall back`))
+	bootCtx, bootCancel := context.WithTimeout(ctx, 10*time.Minute)
+	line, _, err := vm.WaitFor(bootCtx, regexp.MustCompile(`rebooting to fall back`))
+	bootCancel()
 	if err != nil {
-		bootCancel()
 		t.Fatalf("0.3.0 was not rolled back by init's watchdog: %v", err)
 	}
 	t.Logf("watchdog: %s", line)
-	line, _, err = vm.WaitFor(bootCtx, ready)
-	bootCancel()
-	if err != nil || !strings.Contains(line, "KITBASH-READY") {
-		t.Fatalf("no boot to ready after the rollback: %v %s", err, line)
-	}
+	waitReady(vm, "0.2.0 after the rollback")
 	c2.Close()
 	c3, err := control.Dial(ctx, sock)
 	if err != nil {

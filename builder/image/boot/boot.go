@@ -48,6 +48,10 @@ type Config struct {
 	Timeout int
 }
 
+// ReadyTimeoutParam is the one kitbash.* parameter a variant sets: init's watchdog for
+// slots on trial (seconds until a machine that is not ready reboots to fall back).
+const ReadyTimeoutParam = "kitbash.ready-timeout="
+
 // Cmdline returns the kernel command line of slot s: c.Parameters, then the kitbash.*
 // keys the initramfs reads, in a fixed order.
 func Cmdline(c Config, s Slot) string {
@@ -197,8 +201,8 @@ func Validate(c Config, s Slot) error {
 		if p == "" || strings.ContainsFunc(p, isSpace) {
 			bad("boot: Parameters[%d] %q: want a non-empty parameter without white space", i, p)
 		}
-		if strings.HasPrefix(p, "kitbash.") {
-			bad("boot: Parameters[%d] %q: kitbash.* keys are set by the image builder; remove it", i, p)
+		if strings.HasPrefix(p, "kitbash.") && !strings.HasPrefix(p, ReadyTimeoutParam) {
+			bad("boot: Parameters[%d] %q: kitbash.* keys are set by the image builder (all but %s); remove it", i, p, ReadyTimeoutParam)
 		}
 	}
 	if c.Timeout < 0 {

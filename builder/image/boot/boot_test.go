@@ -481,3 +481,15 @@ func TestSortKeyNeeded(t *testing.T) {
 		t.Errorf("model: without sort-keys, %s should sort after %s", na, nb)
 	}
 }
+
+func TestValidateAllowsOnlyTheReadyTimeoutKey(t *testing.T) {
+	c := testConfig()
+	c.Parameters = append(c.Parameters, "kitbash.ready-timeout=30")
+	if err := Validate(c, slotA(t)); err != nil {
+		t.Fatalf("kitbash.ready-timeout refused: %v", err)
+	}
+	c.Parameters = append(c.Parameters, "kitbash.roothash=00")
+	if err := Validate(c, slotA(t)); err == nil || !strings.Contains(err.Error(), "kitbash.roothash=00") {
+		t.Fatalf("kitbash.roothash in the parameters: %v", err)
+	}
+}
