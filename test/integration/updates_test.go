@@ -150,7 +150,7 @@ func TestUpdateV1ToV2(t *testing.T) {
 			t.Logf("killing QEMU during the write:\n%s", log)
 			break
 		}
-		if time.Now().After(deadline) || strings.Contains(log, "done") {
+		if time.Now().After(deadline) || strings.Contains(log, "updater: done") || strings.Contains(log, "updater: apply") {
 			t.Fatalf("never saw the root being written (or it finished first):\n%s", log)
 		}
 		time.Sleep(500 * time.Millisecond)
