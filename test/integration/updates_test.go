@@ -243,6 +243,53 @@ func TestUpdateV1ToV2(t *testing.T) {
 	if st.Booted != "b" || states["b"] != "good" || states["a"] != "exhausted" {
 		t.Fatalf("bootslot status after the rollback: %+v", st)
 	}
+
+	// Attacks on the metadata: the updater refuses each with a line that says why.
+	refused := func(what, want string) {
+		t.Helper()
+		r, err := c3.Exec(ctx, []string{"/usr/bin/updater", "check"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Exit == 0 || !strings.Contains(r.Stderr, want) {
+			t.Fatalf("%s: updater check exit %d, want a refusal naming %q:\n%s%s", what, r.Exit, want, r.Stdout, r.Stderr)
+		}
+		t.Logf("%s refused: %s", what, strings.TrimSpace(r.Stderr))
+	}
+	ts := filepath.Join(repo, "metadata", "timestamp.json")
+	good, err := os.ReadFile(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// an expired timestamp (signed properly, but a week old)
+	m.ok(t, "repo", "refresh", repo, "--keys", keys, "--now", time.Now().Add(-30*24*time.Hour).UTC().Format(time.RFC3339))
+	refused("expired timestamp", "expired")
+	// a timestamp older than the one the host has seen (rollback)
+	m.ok(t, "repo", "refresh", repo, "--keys", keys)
+	exec(c3, "/usr/bin/updater", "check")
+	if err := os.WriteFile(ts, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused("rolled-back timestamp", "rollback")
+	// a timestamp whose signed part was changed after signing (no key vouches for it)
+	m.ok(t, "repo", "refresh", repo, "--keys", keys)
+	cur, err := os.ReadFile(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(cur, &doc); err != nil {
+		t.Fatal(err)
+	}
+	signed := doc["signed"].(map[string]any)
+	signed["version"] = signed["version"].(float64) + 1
+	forged, _ := json.Marshal(doc)
+	if err := os.WriteFile(ts, forged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused("forged timestamp", "threshold")
+	m.ok(t, "repo", "refresh", repo, "--keys", keys)
+	exec(c3, "/usr/bin/updater", "check")
 }
 
 // syncWriter collects a serial log from QEMU's reader goroutine.

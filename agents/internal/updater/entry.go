@@ -87,8 +87,8 @@ func ValidateBootSlot(c BootConfig, s BootSlot) error {
 		if p == "" || strings.ContainsAny(p, " \t\r\n\v\f") {
 			bad("parameters[%d] %q: want a non-empty parameter without white space", i, p)
 		}
-		if strings.HasPrefix(p, "kitbash.") {
-			bad("parameters[%d] %q: kitbash.* keys are set by the updater", i, p)
+		if strings.HasPrefix(p, "kitbash.") && !strings.HasPrefix(p, "kitbash.ready-timeout=") {
+			bad("parameters[%d] %q: kitbash.* keys are set by the updater (all but kitbash.ready-timeout=)", i, p)
 		}
 	}
 	if s.Version == "" || strings.ContainsAny(s.Version, " \t\r\n\v\f") {

@@ -111,4 +111,10 @@ func TestValidateBootSlot(t *testing.T) {
 	if err := ValidateBootSlot(c, s); err != nil {
 		t.Errorf("empty salt: %v", err)
 	}
+	// the one kitbash.* parameter a variant sets: init's watchdog for slots on trial
+	cw := c
+	cw.Parameters = append(append([]string(nil), c.Parameters...), "kitbash.ready-timeout=20")
+	if err := ValidateBootSlot(cw, builderSlotB()); err != nil {
+		t.Errorf("kitbash.ready-timeout refused: %v", err)
+	}
 }
