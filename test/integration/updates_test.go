@@ -172,8 +172,8 @@ func TestUpdateV1ToV2(t *testing.T) {
 	// The retried update: apply and reboot (the request never answers: the guest
 	// reboots under it).
 	started := time.Now()
-	go c.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
-	waitReady(vm, "0.2.0")
+	failed := applyAndReboot(ctx, c)
+	waitReadyOr(t, ctx, vm, ready, failed, "0.2.0")
 	t.Logf("update applied and rebooted to ready in %s", time.Since(started).Round(time.Second))
 	c.Close()
 	c2, err := control.Dial(ctx, sock)
@@ -215,13 +215,8 @@ func TestUpdateV1ToV2(t *testing.T) {
 	// Automatic rollback: 0.3.0 goes to slot A with one try, never gets ready, init's
 	// watchdog reboots, and systemd-boot falls back to B (0.2.0) by itself.
 	m.ok(t, "repo", "add", repo, "dev", "0.3.0", "--keys", keys, "--image-dir", v3.Dir)
-	go c2.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
-	bootCtx, bootCancel := context.WithTimeout(ctx, 10*time.Minute)
-	line, _, err := vm.WaitFor(bootCtx, regexp.MustCompile(`rebooting to fall back`))
-	bootCancel()
-	if err != nil {
-		t.Fatalf("0.3.0 was not rolled back by init's watchdog: %v", err)
-	}
+	failed = applyAndReboot(ctx, c2)
+	line := waitReadyOr(t, ctx, vm, regexp.MustCompile(`rebooting to fall back`), failed, "init's watchdog rolling 0.3.0 back")
 	t.Logf("watchdog: %s", line)
 	waitReady(vm, "0.2.0 after the rollback")
 	c2.Close()
@@ -308,4 +303,43 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.String()
+}
+
+// applyAndReboot runs `updater apply -reboot` in the guest. The request never answers
+// when it works (the guest reboots under it); the channel gets its result when the
+// updater fails.
+func applyAndReboot(ctx context.Context, c *control.Client) <-chan control.Result {
+	failed := make(chan control.Result, 1)
+	go func() {
+		r, err := c.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
+		if err == nil && r.Exit != 0 {
+			failed <- r
+		}
+	}()
+	return failed
+}
+
+// waitReadyOr waits for a console line matching re, failing at once with the updater's
+// output when it failed.
+func waitReadyOr(t *testing.T, ctx context.Context, vm *qemu.Machine, re *regexp.Regexp, failed <-chan control.Result, what string) string {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	var res *control.Result
+	go func() {
+		select {
+		case r := <-failed:
+			res = &r
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	line, _, err := vm.WaitFor(wctx, re)
+	if err != nil || (re.String() == "KITBASH-READY|KITBASH-BOOT-FAILED" && !strings.Contains(line, "KITBASH-READY")) {
+		if res != nil {
+			t.Fatalf("%s: the updater failed (exit %d):\n%s%s", what, res.Exit, res.Stdout, tail(res.Stderr, 20))
+		}
+		t.Fatalf("%s: %v %s", what, err, line)
+	}
+	return line
 }
