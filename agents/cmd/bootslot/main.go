@@ -30,6 +30,7 @@ import (
 	"os"
 
 	"github.com/kitbash-dev/kitbash/agents/internal/bootslot"
+	"github.com/kitbash-dev/kitbash/agents/internal/espmount"
 )
 
 // Exit statuses.
@@ -45,7 +46,9 @@ const (
 type opener func(write bool) (h bootslot.Host, closeFn func() error, err error)
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, openSystem))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, func(write bool) (bootslot.Host, func() error, error) {
+		return espmount.Open("bootslot", write)
+	}))
 }
 
 const usage = `usage: bootslot status | mark-good | clear-inactive | rollback-to-inactive |

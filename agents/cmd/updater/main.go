@@ -29,6 +29,7 @@ import (
 	"syscall"
 
 	"github.com/kitbash-dev/kitbash/agents/internal/bootslot"
+	"github.com/kitbash-dev/kitbash/agents/internal/espmount"
 	"github.com/kitbash-dev/kitbash/agents/internal/pid1"
 	"github.com/kitbash-dev/kitbash/agents/internal/updater"
 )
@@ -62,7 +63,7 @@ func realSystem() system {
 	return system{
 		loadConfig: func(path string) (updater.Config, error) { return updater.LoadConfig(path) },
 		repository: newRepository,
-		open:       openSystem,
+		open:       func(write bool) (bootslot.Host, func() error, error) { return espmount.Open("updater", write) },
 		privateDir: privateDir,
 		reboot: func(ctx context.Context) error {
 			return pid1.NewClient(pid1.DefaultSocket).Shutdown(ctx, pid1.Reboot)

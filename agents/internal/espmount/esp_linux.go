@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package espmount
 
 import (
 	"errors"
@@ -16,7 +16,8 @@ import (
 	"github.com/kitbash-dev/kitbash/agents/internal/initramfs"
 )
 
-// Where bootslot mounts things and locks.
+// Where the ESP is mounted, and the lock every program changing it holds (bootslot and
+// the updater), so that two never change the ESP at once.
 const (
 	espMount   = "/run/kitbash/esp"
 	lockFile   = "/run/kitbash/bootslot.lock"
@@ -30,9 +31,10 @@ func espModules() (required, optional []string) {
 	return []string{"vfat"}, []string{"nls_cp437", "nls_ascii", "nls_iso8859-1", "nls_utf8", "efivarfs"}
 }
 
-// openSystem is the real machine: lock, mount efivarfs and the ESP as needed, and
-// return a Host on them and the function that unmounts what was mounted and unlocks.
-func openSystem(write bool) (bootslot.Host, func() error, error) {
+// Open is the real machine for the program prog (its name prefixes log lines): lock,
+// mount efivarfs and the ESP as needed (read-write when write), and return a Host on
+// them and the function that unmounts what was mounted and unlocks.
+func Open(prog string, write bool) (bootslot.Host, func() error, error) {
 	if err := os.MkdirAll(path.Dir(lockFile), 0o755); err != nil {
 		return nil, nil, fmt.Errorf("lock: %w", err)
 	}
@@ -52,7 +54,7 @@ func openSystem(write bool) (bootslot.Host, func() error, error) {
 		}
 		return errors.Join(errs...)
 	}
-	h, unmount, err := mountAll(write)
+	h, unmount, err := mountAll(prog, write)
 	if unmount != nil {
 		undo = append(undo, unmount)
 	}
@@ -63,7 +65,7 @@ func openSystem(write bool) (bootslot.Host, func() error, error) {
 	return h, closeFn, nil
 }
 
-func mountAll(write bool) (bootslot.Host, func() error, error) {
+func mountAll(prog string, write bool) (bootslot.Host, func() error, error) {
 	root := os.DirFS("/")
 	mounted, err := readMountPoints()
 	if err != nil {
@@ -72,7 +74,7 @@ func mountAll(write bool) (bootslot.Host, func() error, error) {
 	loaded := false
 	ensureModules := func() { // best effort: a missing module shows as a mount failure
 		if !loaded {
-			loadModules(root)
+			loadModules(prog, root)
 			loaded = true
 		}
 	}
@@ -144,7 +146,7 @@ func readMountPoints() (map[string]bool, error) {
 // in) of the running kernel, as agents/internal/initramfs does: the order from
 // modules.dep with initramfs.ModuleOrder, each file with finit_module(2). Already
 // loaded modules are fine (EEXIST). Failures are reported on stderr only.
-func loadModules(root fs.FS) {
+func loadModules(prog string, root fs.FS) {
 	release, err := fs.ReadFile(root, "proc/sys/kernel/osrelease")
 	if err != nil {
 		return
@@ -158,12 +160,12 @@ func loadModules(root fs.FS) {
 	required, optional := espModules()
 	order, err := initramfs.ModuleOrder(dep, builtin, required, optional)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "bootslot: modules: %v\n", err)
+		fmt.Fprintf(os.Stderr, "%s: modules: %v\n", prog, err)
 		return
 	}
 	for _, m := range order {
 		if err := finitModule("/"+path.Join(dir, m.Path), m.Compressed()); err != nil && !m.Optional {
-			fmt.Fprintf(os.Stderr, "bootslot: load module %s: %v\n", m.Name, err)
+			fmt.Fprintf(os.Stderr, "%s: load module %s: %v\n", prog, m.Name, err)
 		}
 	}
 }
