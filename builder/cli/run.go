@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kitbash-dev/kitbash/builder/image/imageinfo"
+	"github.com/kitbash-dev/kitbash/builder/project"
 	"github.com/kitbash-dev/kitbash/testsys"
 	"github.com/kitbash-dev/kitbash/testsys/qemu"
 )
@@ -32,15 +33,7 @@ itself. KVM is used when it works here, else TCG emulation (about 10 s to boot).
 		Example: "  kitbash run dev\n  kitbash run dev --accel tcg --memory 2048",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := g.project()
-			if err != nil {
-				return err
-			}
-			ver := l.Project.ReleaseVersion
-			if version != "" {
-				ver = version
-			}
-			dir, im, err := builtImage(l.Dir, args[0], ver)
+			l, dir, im, err := g.builtImage(args[0], version)
 			if err != nil {
 				return err
 			}
@@ -100,19 +93,26 @@ itself. KVM is used when it works here, else TCG emulation (about 10 s to boot).
 	return c
 }
 
-// builtImage finds the image of variant at version below the project root, with one
-// clear error when it was not built.
-func builtImage(root, variant, version string) (string, *imageinfo.Image, error) {
-	dir := imageinfo.Dir(root, variant, version)
+// builtImage loads the project and finds the image of variant at version (default: the
+// project's release-version), with one clear error when it was not built.
+func (g *globals) builtImage(variant, version string) (*project.Loaded, string, *imageinfo.Image, error) {
+	l, err := g.project()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if version == "" {
+		version = l.Project.ReleaseVersion
+	}
+	dir := imageinfo.Dir(l.Dir, variant, version)
 	if _, err := os.Stat(filepath.Join(dir, imageinfo.FileName)); errors.Is(err, os.ErrNotExist) {
-		return "", nil, fmt.Errorf("variant %s has no image for version %s (no %s); fix: run `kitbash build variant %s`",
+		return nil, "", nil, fmt.Errorf("variant %s has no image for version %s (no %s); fix: run `kitbash build variant %s`",
 			variant, version, filepath.Join(dir, imageinfo.FileName), variant)
 	}
 	im, err := imageinfo.Read(dir)
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
-	return dir, im, nil
+	return l, dir, im, nil
 }
 
 // chooseAccel maps --accel to a QEMU accelerator. auto means kvm only when /dev/kvm

@@ -58,15 +58,7 @@ non-zero when a case fails. Under TCG the whole run takes a few minutes.`,
 		Example: "  kitbash test dev\n  kitbash test dev --suite boot --suite settings --junit out/junit.xml",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := g.project()
-			if err != nil {
-				return err
-			}
-			ver := l.Project.ReleaseVersion
-			if version != "" {
-				ver = version
-			}
-			dir, im, err := builtImage(l.Dir, args[0], ver)
+			l, dir, im, err := g.builtImage(args[0], version)
 			if err != nil {
 				return err
 			}
