@@ -186,7 +186,7 @@ func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, q
 			return builtVariant{}, fmt.Errorf("%s: updates.root: %w", v.File, err)
 		}
 	}
-	im, err := assemble.Build(ctx, assemble.Input{Variant: &v.Spec, Version: version, Packages: pkgs, SDK: ls.digest.String(), UpdateRoot: updateRoot}, outDir,
+	im, err := assemble.Build(ctx, assemble.Input{Variant: &v.Spec, Version: version, Packages: pkgs, SDK: ls.digest.String(), UpdateRoot: updateRoot, Migrations: v.Migrations}, outDir,
 		assemble.WithRunner(runner), assemble.WithEpoch(time.Unix(epoch, 0)), assemble.WithLog(g.stderr), assemble.WithQCOW2(qcow2))
 	if err != nil {
 		return builtVariant{}, err

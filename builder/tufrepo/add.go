@@ -26,7 +26,9 @@ func updateKinds() []string { return []string{"boot", "root", "hash"} }
 
 // Add publishes the update images of variant at version (image.json in WithImageDir) as
 // targets <variant>-<arch>-<version>-<kind><ext>, adds the version to manifest.json
-// (older versions stay listed), and signs new targets, snapshot and timestamp versions.
+// (older versions stay listed), publishes the settings migrations the image carries for
+// the versions since the previous published one (MigrationTargetName) and lists them
+// under that pair of versions, and signs new targets, snapshot and timestamp versions.
 func Add(dir string, keys *Keys, variant, version string, opts ...Option) (*Added, error) {
 	fail := func(err error) (*Added, error) {
 		return nil, fmt.Errorf("repo add %s %s: %w", variant, version, err)
@@ -94,7 +96,14 @@ func Add(dir string, keys *Keys, variant, version string, opts ...Option) (*Adde
 		}
 		out.Targets = append(out.Targets, name)
 	}
+	prev := m.previousVersion(variant, im.Arch, version)
 	m.put(u, c.maxVersion)
+	names, ch, err := r.putMigrations(m, c.imageDir, im, prev)
+	if err != nil {
+		return fail(err)
+	}
+	changed = changed || ch
+	out.Targets = append(out.Targets, names...)
 	after, err := m.Marshal()
 	if err != nil {
 		return fail(err)

@@ -47,6 +47,10 @@ type UpdatesConfig struct {
 	// variant's folder, baked into the image as UpdateRootPath: the updater trusts only
 	// repositories signed by its keys. Without it the image cannot be updated.
 	Root string `yaml:"root,omitempty" fix:"name the repository's root.json, relative to the variant's folder, e.g. root: root.json"`
+	// Migrations is a folder, relative to the variant's folder, of settings migration
+	// files named <version>.json (see MigrationsPath). An image carries those of its
+	// version and older; `kitbash repo add` publishes them for the updater.
+	Migrations string `yaml:"migrations,omitempty" fix:"name the folder of <version>.json migration files, relative to the variant's folder, e.g. migrations: migrations"`
 }
 
 // UpdateRootPath is where the image holds the update repository's trusted root.
@@ -160,6 +164,9 @@ func (s *Spec) Validate(doc *yamlstrict.Doc) error {
 	if r := s.Updates.Root; r != "" && (filepath.IsAbs(r) || strings.HasPrefix(filepath.Clean(r), "..")) {
 		add("updates.root", fmt.Sprintf("%q is not inside the variant's folder", r), "put root.json next to variant.yaml and write root: root.json")
 	}
+	if r := s.Updates.Migrations; r != "" && (filepath.IsAbs(r) || strings.HasPrefix(filepath.Clean(r), "..")) {
+		add("updates.migrations", fmt.Sprintf("%q is not inside the variant's folder", r), "put the migrations folder next to variant.yaml and write migrations: migrations")
+	}
 	for _, k := range sortedKeys(s.Settings) {
 		if !settingRE.MatchString(k) {
 			add(yamlstrict.Join("settings", k), fmt.Sprintf("%q is not a setting key", k), "write dotted keys of lowercase segments, e.g. motd or net.hostname")
@@ -219,6 +226,8 @@ type Loaded struct {
 	Spec
 	Doc  *yamlstrict.Doc
 	File string
+	// Migrations are the files of updates.migrations, sorted by version.
+	Migrations []Migration
 }
 
 // Load reads variants/<name>/variant.yaml of the project at root; shown names the
@@ -247,7 +256,21 @@ func Load(root, shown, name string) (*Loaded, error) {
 			verr = ps.Err()
 		}
 	}
-	return &Loaded{Spec: s, Doc: doc, File: file}, yamlstrict.Combine(derr, verr)
+	var migrations []Migration
+	if r := s.Updates.Migrations; r != "" && verr == nil {
+		var err error
+		if migrations, err = LoadMigrations(s.Updates.MigrationsDir(filepath.Join(root, Dir, name))); err != nil {
+			fix := "fix each file as its message says"
+			if isNotExist(err) {
+				fix = "create the folder with <version>.json migration files, or remove updates.migrations"
+			}
+			msg := strings.ReplaceAll(err.Error(), filepath.Join(root, Dir, name), filepath.Join(shown, Dir, name))
+			var ps yamlstrict.Problems
+			ps.Add(doc.Problem("updates.migrations", msg, fix))
+			verr = ps.Err()
+		}
+	}
+	return &Loaded{Spec: s, Doc: doc, File: file, Migrations: migrations}, yamlstrict.Combine(derr, verr)
 }
 
 // List names the project's variants, sorted.

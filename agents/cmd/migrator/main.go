@@ -3,7 +3,12 @@
 // migration file format). It prints one line; on failure the old datastore is left as
 // it was and the exit status is 1, which fails the boot.
 //
-//	migrator --datastore ROOT [--migrations DIR] [--to VERSION]
+//	migrator --datastore ROOT [--migrations DIR] [--staged DIR] [--to VERSION]
+//
+// --migrations is the image's own folder (missing: no settings changes); --staged is
+// where the updater stages the migration files of an update or downgrade
+// (<DIR>/<version>/, see migrate.StagedInfoFile), which add the files of versions the
+// image does not know, as when going back to this version from a newer one.
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 // Defaults inside the image.
 const (
 	defaultMigrations = "/usr/share/kitbash/migrations"
+	defaultStaged     = "/.private/migrations"
 	osRelease         = "/etc/os-release"
 )
 
@@ -30,6 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	root := fl.String("datastore", "", "datastore root (holds current -> v<version>)")
 	dir := fl.String("migrations", defaultMigrations, "directory of <version>.json migration files")
+	staged := fl.String("staged", defaultStaged, "directory of the updater's staged migrations (<version>/ each); empty: none")
 	to := fl.String("to", "", "target OS version (default: VERSION_ID from "+osRelease+")")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -50,7 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		*to = v
 	}
-	res, err := migrate.Migrate(migrate.Options{Root: *root, MigrationsDir: *dir, To: *to})
+	res, err := migrate.Migrate(migrate.Options{Root: *root, MigrationsDir: *dir, StagedDir: *staged, To: *to})
 	if err != nil {
 		fmt.Fprintf(stderr, "migrator: %v\n", err)
 		return 1

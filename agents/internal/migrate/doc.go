@@ -53,8 +53,18 @@
 // the backward lists of every file with B < version <= A run in descending order. A
 // version without a file had no settings change. Going backward needs the files of the
 // newer versions, which the older OS does not ship, so a backward path requires a file
-// for A itself (possibly with empty lists) as evidence that the directory knows A; the
-// updater stages the newer version's files before a downgrade.
+// for A itself (possibly with empty lists) as evidence that the directory knows A.
+//
+// # Staged migrations
+//
+// The updater stages the migration files of every move it applies in
+// <staged>/<target version>/ and writes StagedInfoFile ({"from", "to"}) last. Migrate
+// (Options.StagedDir) adds the files of the staged directories of the datastore's
+// version and of the target version whose info names the same two versions, in either
+// direction; the image's own file of a version wins. Such a directory is the complete
+// list of changes between the two versions, so it is also the evidence a backward path
+// needs: going back after a downgrade (the older image lacks the newer files) or after
+// an automatic rollback from a version that changed nothing.
 //
 // # On disk
 //

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,11 @@ import (
 // Options says what Migrate works on.
 type Options struct {
 	Root          string       // datastore root (holds current and v<version> directories)
-	MigrationsDir string       // directory of <version>.json files
+	MigrationsDir string       // directory of <version>.json files (the image's); missing: none
+	// StagedDir holds the updater's staged migrations, <StagedDir>/<version>/ (see
+	// StagedInfoFile); empty: none. They add the files the image lacks, the newer
+	// versions' ones when going back to this version.
+	StagedDir string
 	To            string       // target OS version
 	FS            datastore.FS // file operations; nil means datastore.OSFS
 }
@@ -68,8 +73,19 @@ func Migrate(o Options) (Result, error) {
 		return res, err
 	}
 	set, err := LoadDir(o.MigrationsDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		set, err = &Set{Dir: o.MigrationsDir}, nil // an image without settings changes
+	}
 	if err != nil {
 		return res, err
+	}
+	staged, err := set.mergeStaged(o.StagedDir, from, to)
+	if err != nil {
+		return res, err
+	}
+	if staged && from.Compare(to) > 0 && set.file(from) == nil {
+		// the updater staged every change between the two versions: none at from
+		set.add(&File{Path: fmt.Sprintf("(no change staged for %s)", fromText), Version: from})
 	}
 	steps, err := set.Plan(from, to)
 	if err != nil {

@@ -54,7 +54,7 @@ func bootConfig(params []string) BootConfig {
 // Apply writes the update ch chose into the inactive slot and makes systemd-boot boot
 // it next, once (bootslot.SetNext with one try). In order:
 //
-//  1. checks: an update that is not a downgrade, the booted and inactive slots, the
+//  1. checks: the booted and inactive slots, the
 //     inactive slot's ROOT and HASH partitions with device nodes (not the running
 //     root), and the images' targets in the repository;
 //  2. bootslot.ClearInactive: from here on the inactive slot has no entry and is not
@@ -64,8 +64,8 @@ func bootConfig(params []string) BootConfig {
 //  4. boot: the boot target, zstd-decoded, untarred: vmlinuz and initrd to
 //     <ESP>/<s>/ under temporary names (fsynced), boot.json read; once the download
 //     verified, the two are renamed into place;
-//  5. migrations: the migration targets, when there are any, to
-//     <PrivateDir>/migrations/<version>/;
+//  5. migrations: the migration targets staged in <PrivateDir>/migrations/<version>/
+//     as <their version>.json, with the move they are for (migrate.StagedInfoFile);
 //  6. the entry for slot s (Entry, with boot.json and the GPT's GUIDs), written by
 //     bootslot.SetNext with one try.
 //
@@ -78,9 +78,6 @@ func (u *Updater) Apply(ctx context.Context, ch Choice) (*Result, error) {
 	up := ch.Update
 	if up == nil {
 		return nil, errors.New("apply: no update chosen")
-	}
-	if ch.Downgrade {
-		return nil, fmt.Errorf("apply: %s is older than the running %s: downgrades are not supported (systemd-boot boots the entry with the highest version, so bootslot set-next refuses an older one)", up.Version, ch.Running)
 	}
 	if u.Repo == nil || u.Machine.Host == nil {
 		return nil, errors.New("apply: no repository or machine")
@@ -153,10 +150,8 @@ func (u *Updater) Apply(ctx context.Context, ch Choice) (*Result, error) {
 		return fail("boot", err)
 	}
 
-	if len(ch.Migrations) > 0 {
-		if err := u.downloadMigrations(ctx, up.Version, ch.Migrations); err != nil {
-			return fail("migrations", err)
-		}
+	if err := u.downloadMigrations(ctx, ch.Running, up.Version, ch.Migrations); err != nil {
+		return fail("migrations", err)
 	}
 
 	if err := ctx.Err(); err != nil {
@@ -420,9 +415,12 @@ func (u *Updater) extractBoot(ctx context.Context, target string, length int64, 
 	return meta, sizes, err
 }
 
-// downloadMigrations downloads the migration targets to
-// <PrivateDir>/migrations/<version>/, replacing what an earlier attempt left.
-func (u *Updater) downloadMigrations(ctx context.Context, version string, names []string) error {
+// downloadMigrations stages the migrations of the move from running to version in
+// <PrivateDir>/migrations/<version>/, replacing what an earlier attempt left: each
+// target as <its version>.json, then, last, migrate.StagedInfoFile naming the move
+// (also when there are no files: it tells the migrator that nothing changed between
+// the two versions, which it needs to go back from the newer one).
+func (u *Updater) downloadMigrations(ctx context.Context, running, version string, names []string) error {
 	if u.Machine.PrivateDir == "" {
 		return errors.New("no PRIVATE directory")
 	}
@@ -434,15 +432,16 @@ func (u *Updater) downloadMigrations(ctx context.Context, version string, names 
 		return err
 	}
 	for _, name := range names {
-		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
-			return fmt.Errorf("migration target %q: not a plain file name", name)
+		v, ok := MigrationVersion(u.Config, name)
+		if !ok {
+			return fmt.Errorf("migration target %q: want %s-%s-<version>%s", name, u.Config.Variant, u.Config.Arch, MigrationSuffix)
 		}
 		n, err := u.Repo.TargetLength(name)
 		if err != nil {
 			return fmt.Errorf("target %s: %w", name, err)
 		}
 		u.report(Progress{Step: "migrations", Target: name, Length: n})
-		tmp := filepath.Join(dir, name+tempSuffix)
+		tmp := filepath.Join(dir, v+".json"+tempSuffix)
 		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
@@ -456,13 +455,19 @@ func (u *Updater) downloadMigrations(ctx context.Context, version string, names 
 			err = cerr
 		}
 		if err == nil {
-			err = os.Rename(tmp, filepath.Join(dir, name))
+			err = os.Rename(tmp, filepath.Join(dir, v+".json"))
 		}
 		if err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		u.report(Progress{Step: "migrations", Target: name, Written: lw.n, Downloaded: lw.n, Length: n, Done: true})
+	}
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	if err := migrate.WriteStagedInfo(dir, migrate.StagedInfo{From: running, To: version}); err != nil {
+		return err
 	}
 	return syncDir(dir)
 }

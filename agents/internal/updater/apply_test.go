@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kitbash-dev/kitbash/agents/internal/migrate"
 	"io"
 	"io/fs"
 	"os"
@@ -469,13 +470,7 @@ func TestApplyBadBootImage(t *testing.T) {
 }
 
 func TestApplyRefusals(t *testing.T) {
-	// A downgrade is refused before anything changes.
 	r := newRig(t)
-	ch := r.ch
-	ch.Downgrade = true
-	if _, err := r.u.Apply(context.Background(), ch); err == nil || !strings.Contains(err.Error(), "downgrade") {
-		t.Errorf("downgrade: %v", err)
-	}
 	// A missing target is found before the slot is cleared.
 	delete(r.repo.targets, r.ch.Update.Images.Boot)
 	if _, err := r.u.Apply(context.Background(), r.ch); err == nil || !strings.Contains(err.Error(), "target dev-x86_64-0.2.0-boot.zst") {
@@ -506,27 +501,43 @@ func TestApplyRefusals(t *testing.T) {
 
 func TestApplyMigrations(t *testing.T) {
 	r := newRig(t)
-	r.repo.targets["migrate-0.2.0.json"] = []byte(`{"schemaVersion": 1}`)
+	r.repo.targets["dev-x86_64-0.2.0-migration.json"] = []byte(`{"schemaVersion": 1}`)
 	ch := r.ch
-	ch.Migrations = []string{"migrate-0.2.0.json"}
+	ch.Migrations = []string{"dev-x86_64-0.2.0-migration.json"}
 	if _, err := r.u.Apply(context.Background(), ch); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.read(filepath.Join(r.root, "private/migrations/0.2.0/migrate-0.2.0.json")); string(got) != `{"schemaVersion": 1}` {
+	// staged under its version, with the move it is for written last
+	if got := r.read(filepath.Join(r.root, "private/migrations/0.2.0/0.2.0.json")); string(got) != `{"schemaVersion": 1}` {
 		t.Errorf("migration file %q", got)
+	}
+	if got := r.read(filepath.Join(r.root, "private/migrations/0.2.0", migrate.StagedInfoFile)); string(got) != `{"from":"0.1.0","to":"0.2.0"}`+"\n" {
+		t.Errorf("staged info %q", got)
+	}
+	// With no migrations the move is staged too: evidence that nothing changed.
+	r = newRig(t)
+	if _, err := r.u.Apply(context.Background(), r.ch); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.read(filepath.Join(r.root, "private/migrations/0.2.0", migrate.StagedInfoFile)); !strings.Contains(string(got), `"to":"0.2.0"`) {
+		t.Errorf("staged info without migrations %q", got)
 	}
 	// A failing migration download leaves the slot cleared.
 	r = newRig(t)
-	r.repo.targets["m"] = []byte("x")
-	r.repo.failAtEnd["m"] = errors.New("sha256 mismatch")
+	const m = "dev-x86_64-0.2.0-migration.json"
+	r.repo.targets[m] = []byte("x")
+	r.repo.failAtEnd[m] = errors.New("sha256 mismatch")
 	ch = r.ch
-	ch.Migrations = []string{"m"}
-	if _, err := r.u.Apply(context.Background(), ch); err == nil || !strings.Contains(err.Error(), "migrations: m: sha256 mismatch") {
+	ch.Migrations = []string{m}
+	if _, err := r.u.Apply(context.Background(), ch); err == nil || !strings.Contains(err.Error(), "migrations: "+m+": sha256 mismatch") {
 		t.Fatalf("error %v", err)
 	}
 	r.wantCleared()
+	if _, err := os.Stat(filepath.Join(r.root, "private/migrations/0.2.0", migrate.StagedInfoFile)); !os.IsNotExist(err) {
+		t.Errorf("a failed staging left its info: %v", err)
+	}
 	ch.Migrations = []string{"../m"}
-	if _, err := r.u.Apply(context.Background(), ch); err == nil || !strings.Contains(err.Error(), "not a plain file name") {
+	if _, err := r.u.Apply(context.Background(), ch); err == nil || !strings.Contains(err.Error(), "want dev-x86_64-<version>-migration.json") {
 		t.Fatalf("error %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package updater
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kitbash-dev/kitbash/agents/internal/migrate"
@@ -192,6 +193,37 @@ func Choose(m *Manifest, c Config, now time.Time) (Choice, error) {
 	if !ok {
 		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s has no migration path from %s to %s; none are run", ManifestName, c.Version, best.u.Version))
 	}
-	ch.Migrations = migs
+	ch.Migrations = ownMigrations(c, migs)
 	return ch, nil
+}
+
+// MigrationSuffix ends the target name of a settings migration file:
+// <variant>-<arch>-<version>-migration.json (builder/tufrepo.MigrationTargetName).
+const MigrationSuffix = "-migration.json"
+
+// ownMigrations keeps the migration targets of c's variant and arch: manifest.json's
+// version pairs are shared by every variant of the repository.
+func ownMigrations(c Config, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if _, ok := MigrationVersion(c, n); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// MigrationVersion returns the version of a migration target of c's variant and arch.
+func MigrationVersion(c Config, name string) (string, bool) {
+	v, ok := strings.CutPrefix(name, c.Variant+"-"+c.Arch+"-")
+	if !ok {
+		return "", false
+	}
+	if v, ok = strings.CutSuffix(v, MigrationSuffix); !ok {
+		return "", false
+	}
+	if _, err := migrate.ParseVersion(v); err != nil {
+		return "", false
+	}
+	return v, true
 }

@@ -99,7 +99,7 @@ func testManifest() *Manifest {
 			u("dev3", "x86_64", "not-a-version", "1.0.0", nil),
 			u("dev3", "x86_64", "1.0.0", "1.0.0", nil),
 		},
-		Migrations: map[string][]string{"(1.0.0, 1.1.0)": {}, "(1.1.0, 1.2.0)": {"m-1.2.0"}, "(1.2.0, 1.3.0)": {}},
+		Migrations: map[string][]string{"(1.0.0, 1.1.0)": {}, "(1.1.0, 1.2.0)": {"dev-x86_64-1.2.0-migration.json", "other-x86_64-1.2.0-migration.json"}, "(1.2.0, 1.3.0)": {}},
 	}
 }
 
@@ -123,7 +123,7 @@ func TestChoose(t *testing.T) {
 		migs      []string
 	}{
 		{name: "all waves passed: the newest at or below max_version", c: cfg(nil), now: t0.Add(7 * d), want: "1.2.0",
-			reason: "newer than the running", waveStart: t0.Add(h + 3*h*80/82), migs: []string{"m-1.2.0"}},
+			reason: "newer than the running", waveStart: t0.Add(h + 3*h*80/82), migs: []string{"dev-x86_64-1.2.0-migration.json"}},
 		{name: "before 1.2.0's waves: 1.1.0, whose waves are past", c: cfg(nil), now: t0, want: "1.1.0", migs: []string{}},
 		{name: "seed 20 at its bound's time", c: cfg(func(c *Config) { c.Seed = 20; c.Version = "1.1.0" }), now: t0.Add(h), want: "1.2.0", waveStart: t0.Add(h)},
 		{name: "seed 20 a second early", c: cfg(func(c *Config) { c.Seed = 20; c.Version = "1.1.0" }), now: t0.Add(h - time.Second),
@@ -144,7 +144,7 @@ func TestChoose(t *testing.T) {
 		{name: "lock above max_version", c: cfg(func(c *Config) { c.VersionLock = "1.3.0" }), now: t0.Add(7 * d), reason: "no such update"},
 		{name: "lock waits for its wave", c: cfg(func(c *Config) { c.VersionLock = "1.2.0"; c.Seed = 2048 }), now: t0.Add(h), reason: "update 1.2.0 waits"},
 		{name: "lock on an older version: downgrade", c: cfg(func(c *Config) { c.VersionLock = "1.0.0"; c.Version = "1.2.0" }), now: t0.Add(7 * d),
-			want: "1.0.0", downgrade: true, reason: "older than the running", migs: []string{"m-1.2.0"}},
+			want: "1.0.0", downgrade: true, reason: "older than the running", migs: []string{"dev-x86_64-1.2.0-migration.json"}},
 		{name: "max_version caps a newer publication", c: cfg(func(c *Config) { c.Version = "1.2.0"; c.IgnoreWaves = true }), now: t0, reason: "is the chosen version"},
 		{name: "above max_version: downgrade to it", c: cfg(func(c *Config) { c.Version = "1.4.0" }), now: t0.Add(7 * d), want: "1.2.0", downgrade: true,
 			reason: "above max_version 1.2.0", migs: nil},

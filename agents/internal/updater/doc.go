@@ -11,8 +11,8 @@
 // version) and the host's wave has started, unless ignoreWaves. The highest available
 // version is chosen when it is newer than the running one. A host running a version
 // above max_version is steered down to max_version, and a lock on an older version
-// asks for that version: both are downgrades, which Check reports and Apply refuses
-// (systemd-boot boots the entry with the highest version).
+// asks for that version: both are downgrades, which Apply installs like an update
+// (bootslot.SetNext orders the older entry first; see package bootslot).
 //
 // Waves: manifest.json maps seed bounds to start times; a host with seed S (0..2048)
 // may update from the time interpolated linearly between the bounds around S
@@ -21,8 +21,12 @@
 // waves also apply to a version lock (unless ignoreWaves).
 //
 // Migrations: the targets listed for the path from the running version to the chosen
-// one (the "(FROM, TO)" pairs, walked as updog does), downloaded to PRIVATE
-// (/.private/migrations/<version>/) before the slot is made bootable.
+// one (the "(FROM, TO)" pairs, walked as updog does), those of this variant and arch
+// (<variant>-<arch>-<version>-migration.json; the pairs are shared by the variants of a
+// repository). Apply stages them in PRIVATE (/.private/migrations/<version>/, each as
+// <its version>.json, then the file "staged" naming the move) before the slot is made
+// bootable; the migrator uses them at boot, forward or, after a downgrade or a
+// rollback, backward (see package migrate).
 //
 // # Applying (Apply)
 //

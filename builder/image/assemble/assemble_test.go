@@ -290,7 +290,8 @@ func TestRootTooBigNamesTheField(t *testing.T) {
 
 func TestExtraFiles(t *testing.T) {
 	in := testInput(t)
-	files, err := extraFiles(in.Variant, "0.1.0", "abc", []byte(`{"signed":{}}`))
+	migrations := []variant.Migration{{Version: "0.1.0", Data: []byte("m1")}, {Version: "0.2.0", Data: []byte("m2")}}
+	files, err := extraFiles(in.Variant, "0.1.0", "abc", []byte(`{"signed":{}}`), migrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,5 +316,39 @@ func TestExtraFiles(t *testing.T) {
 	}
 	if !strings.Contains(got["usr/lib/kitbash/services/hello.json"], `"oneshot": true`) {
 		t.Fatalf("service file: %q", got["usr/lib/kitbash/services/hello.json"])
+	}
+	// the image carries the migrations of its version and older, not newer ones
+	if got[variant.MigrationsPath+"/0.1.0.json"] != "m1" {
+		t.Fatalf("migration 0.1.0: %q", got[variant.MigrationsPath+"/0.1.0.json"])
+	}
+	if _, ok := got[variant.MigrationsPath+"/0.2.0.json"]; ok {
+		t.Fatal("an 0.1.0 image carries 0.2.0's migration")
+	}
+}
+
+func TestMigrationsPublishedWithTheImage(t *testing.T) {
+	in := testInput(t)
+	in.Version = "0.2.0"
+	in.Migrations = []variant.Migration{{Version: "0.2.0", Data: []byte(`{"m":2}`)}, {Version: "0.3.0", Data: []byte(`{"m":3}`)}}
+	out := filepath.Join(t.TempDir(), "img")
+	im := build(t, in, out, &fakeRunner{})
+	f, ok := im.Migrations["0.2.0"]
+	if !ok || f.Path != "dev-0.2.0-migration.json" || len(im.Migrations) != 1 {
+		t.Fatalf("image.json migrations %+v", im.Migrations)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, f.Path)); err != nil || string(b) != `{"m":2}` {
+		t.Fatalf("%s: %q %v", f.Path, b, err)
+	}
+	sums, err := os.ReadFile(filepath.Join(out, "SHA256SUMS"))
+	if err != nil || !strings.Contains(string(sums), f.Sha256+"  "+f.Path) {
+		t.Fatalf("SHA256SUMS lacks %s:\n%s", f.Path, sums)
+	}
+	// a changed migration is a changed image
+	in2 := in
+	in2.Migrations = []variant.Migration{{Version: "0.2.0", Data: []byte(`{"m":22}`)}}
+	a, _ := buildID(in)
+	b, _ := buildID(in2)
+	if a == b {
+		t.Fatal("build id ignores the migrations")
 	}
 }

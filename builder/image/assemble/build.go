@@ -236,6 +236,21 @@ func (b *builder) build(ctx context.Context, out string) (*imageinfo.Image, erro
 		im.Updates[u.kind] = fi
 		files = append(files, fi)
 	}
+	for _, m := range variant.MigrationsUpTo(b.in.Migrations, in.Version) {
+		name := fmt.Sprintf("%s-%s-migration.json", v.Name, m.Version)
+		if err := writeFile(filepath.Join(out, name), m.Data); err != nil {
+			return nil, err
+		}
+		fi, err := fileInfo(out, name)
+		if err != nil {
+			return nil, err
+		}
+		if im.Migrations == nil {
+			im.Migrations = map[string]imageinfo.File{}
+		}
+		im.Migrations[m.Version] = fi
+		files = append(files, fi)
+	}
 	if b.cfg.qcow2 || hasFormat(v.Formats, variant.FormatQCOW2) {
 		im.QCOW2 = strings.TrimSuffix(diskName, ".img") + ".qcow2"
 		script, env := qcow2Step(diskName, im.QCOW2)
@@ -288,7 +303,7 @@ func (b *builder) build(ctx context.Context, out string) (*imageinfo.Image, erro
 
 // rootfs assembles the root file system tar at dst.
 func (b *builder) rootfs(dst, id string) (rootfs.Result, error) {
-	extras, err := extraFiles(b.in.Variant, b.in.Version, id, b.in.UpdateRoot)
+	extras, err := extraFiles(b.in.Variant, b.in.Version, id, b.in.UpdateRoot, b.in.Migrations)
 	if err != nil {
 		return rootfs.Result{}, err
 	}

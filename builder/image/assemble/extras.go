@@ -17,12 +17,15 @@ const (
 	settingsDefaultPath = "usr/share/kitbash/settings.d/90-variant.json"
 )
 
-// extraFiles are the variant's own files: os-release, the settings defaults and the
-// variant's service definitions.
-func extraFiles(v *variant.Spec, version, id string, updateRoot []byte) ([]rootfs.File, error) {
+// extraFiles are the variant's own files: os-release, the update root, the settings
+// migrations up to version, the settings defaults and the variant's service definitions.
+func extraFiles(v *variant.Spec, version, id string, updateRoot []byte, migrations []variant.Migration) ([]rootfs.File, error) {
 	files := []rootfs.File{{Path: osReleasePath, Mode: 0o644, Data: osRelease(v, version, id)}}
 	if len(updateRoot) > 0 {
 		files = append(files, rootfs.File{Path: variant.UpdateRootPath, Mode: 0o644, Data: updateRoot})
+	}
+	for _, m := range variant.MigrationsUpTo(migrations, version) {
+		files = append(files, rootfs.File{Path: path.Join(variant.MigrationsPath, m.Version+".json"), Mode: 0o644, Data: m.Data})
 	}
 	if len(v.Settings) > 0 {
 		b, err := json.MarshalIndent(map[string]any{"defaults": flatSettings(v.Settings)}, "", "  ")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/kitbash-dev/kitbash/builder/image/verity"
+	"github.com/kitbash-dev/kitbash/builder/variant"
 )
 
 // buildID identifies an image's content before it is assembled: the variant
@@ -18,12 +19,18 @@ func buildID(in Input) (string, error) {
 		pkgs = append(pkgs, pkgID{p.Manifest.Name, fmt.Sprintf("%s-%d", p.Manifest.Version, p.Manifest.Release), p.Manifest.Files.Digest})
 	}
 	root := sha256.Sum256(in.UpdateRoot)
+	var migrations []string
+	for _, m := range variant.MigrationsUpTo(in.Migrations, in.Version) {
+		sum := sha256.Sum256(m.Data)
+		migrations = append(migrations, m.Version+" "+hex.EncodeToString(sum[:]))
+	}
 	b, err := json.Marshal(struct {
 		Variant    any
 		Version    string
 		Packages   []pkgID
 		UpdateRoot string
-	}{in.Variant, in.Version, pkgs, hex.EncodeToString(root[:])})
+		Migrations []string `json:",omitempty"`
+	}{in.Variant, in.Version, pkgs, hex.EncodeToString(root[:]), migrations})
 	if err != nil {
 		return "", fmt.Errorf("build id: %w", err)
 	}

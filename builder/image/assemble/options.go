@@ -36,6 +36,10 @@ type Input struct {
 	// UpdateRoot is the update repository's TUF root.json (variant.yaml updates.root),
 	// written to variant.UpdateRootPath; none when empty.
 	UpdateRoot []byte
+	// Migrations are the variant's settings migrations (variant.yaml
+	// updates.migrations); those up to Version go into the image at
+	// variant.MigrationsPath and next to it as <variant>-<version>-migration.json.
+	Migrations []variant.Migration
 }
 
 type config struct {

@@ -40,6 +40,9 @@ type Image struct {
 	Slots []Slot `json:"slots"`
 	// Updates are the compressed update images (zstd) of slot A: "root", "hash", "boot".
 	Updates map[string]File `json:"updates"`
+	// Migrations are the settings migration files the image carries, by version
+	// ("0.2.0": dev-0.2.0-migration.json); `kitbash repo add` publishes them.
+	Migrations map[string]File `json:"migrations,omitempty"`
 	// SBOM is the SPDX 2.3 JSON document of the image's packages.
 	SBOM string `json:"sbom"`
 	// Packages are the installed packages, "name version-release", sorted.
