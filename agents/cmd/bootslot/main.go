@@ -11,6 +11,11 @@
 //	bootslot rollback-to-inactive      boot the inactive, known-good slot next
 //	bootslot has-boot-ever-succeeded   print true (exit 0) or false (exit 1)
 //
+// set-next makes the new entry boot next whatever its version: for a version older
+// than the booted one (a downgrade) it demotes the booted entry, whose sort-key gets a
+// "~" (status shows "demoted": true), so that the new entry sorts first and the
+// demoted one still boots when the new one's tries run out (see bootslot.SetNext).
+//
 // The ESP is mounted at /run/kitbash/esp when it is not mounted there already (found by
 // its GPT type on the disk of the booted ROOT partition; the vfat and nls modules are
 // loaded first), and unmounted again afterwards; status and has-boot-ever-succeeded
@@ -72,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 	case "mark-good", "clear-inactive", "rollback-to-inactive":
 	case "set-next":
 		fs.StringVar(&entryFile, "entry-file", "", "the entry to write (builder/image/boot's format for the inactive slot)")
-		fs.StringVar(&version, "version", "", "the version the entry must have (optional)")
+		fs.StringVar(&version, "version", "", "the version the entry must have (optional; it may be older than the booted one, a downgrade)")
 		fs.IntVar(&tries, "tries", 1, "boots the slot gets before systemd-boot falls back")
 	default:
 		fmt.Fprintf(stderr, "bootslot: unknown command %q\n%s\n", cmd, usage)

@@ -176,6 +176,25 @@ func TestCommands(t *testing.T) {
 	}
 }
 
+// TestSetNextDowngrade: an older version boots next; the booted entry is demoted.
+func TestSetNextDowngrade(t *testing.T) {
+	m := newTestMachine(t)
+	m.write("esp/b/vmlinuz", "k2")
+	m.write("esp/b/initrd", "i2")
+	m.write("entry", body("b", "0.0.9", rootB))
+	if code, out, e := m.run("set-next", "-entry-file", filepath.Join(m.dir, "entry"), "-version", "0.0.9"); code != 0 || out != "wrote kitbash-b+1.conf\n" {
+		t.Fatalf("set-next: %d %q %q", code, out, e)
+	}
+	st := m.status()
+	if st.Next != "b" || !st.Slots[0].Demoted || st.Slots[0].State != "good" || st.Slots[0].Version != "0.1.0" ||
+		st.Slots[1].Demoted || st.Slots[1].Version != "0.0.9" {
+		t.Errorf("status after the downgrade: %+v", st)
+	}
+	if _, out, _ := m.run("status"); !strings.Contains(out, `"demoted": true`) {
+		t.Errorf("status JSON without demoted:\n%s", out)
+	}
+}
+
 func TestNeverSucceeded(t *testing.T) {
 	m := newTestMachine(t)
 	if err := os.Rename(filepath.Join(m.dir, "esp/loader/entries/kitbash-a.conf"), filepath.Join(m.dir, "esp/loader/entries/kitbash-a+0-3.conf")); err != nil {

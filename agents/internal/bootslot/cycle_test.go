@@ -11,6 +11,12 @@ import (
 // the slot's old entry and write the new one with one try.
 func update(t *testing.T, m *machine, version string) string {
 	t.Helper()
+	return updateHooked(t, m, version, nil)
+}
+
+// updateHooked is update with SetNext's afterStep hook.
+func updateHooked(t *testing.T, m *machine, version string, afterStep func(string)) string {
+	t.Helper()
 	st, err := Load(m.host())
 	if err != nil {
 		t.Fatal(err)
@@ -21,7 +27,7 @@ func update(t *testing.T, m *machine, version string) string {
 	}
 	m.write("esp/"+s+"/vmlinuz", "kernel "+version)
 	m.write("esp/"+s+"/initrd", "initrd "+version)
-	name, err := SetNext(m.host(), NextSpec{Body: entryBody(s, version), Version: version, Tries: 1})
+	name, err := SetNext(m.host(), NextSpec{Body: entryBody(s, version), Version: version, Tries: 1, afterStep: afterStep})
 	if err != nil {
 		t.Fatalf("set-next: %v", err)
 	}
@@ -169,7 +175,7 @@ func TestRollbackToInactive(t *testing.T) {
 }
 
 // TestSetNextChecks: set-next refuses entries systemd-boot would not boot or that
-// point at the wrong slot.
+// point at the wrong slot (an older version is a downgrade, see downgrade_test.go).
 func TestSetNextChecks(t *testing.T) {
 	m := newMachine(t).fresh()
 	m.boot()
@@ -179,13 +185,13 @@ func TestSetNextChecks(t *testing.T) {
 		name string
 		spec NextSpec
 	}{
-		{"older version", NextSpec{Body: entryBody("b", "0.0.9"), Tries: 1}},
-		{"same version", NextSpec{Body: entryBody("b", "0.1.0"), Tries: 1}},
 		{"version mismatch", NextSpec{Body: entryBody("b", "0.2.0"), Version: "0.3.0", Tries: 1}},
 		{"no tries", NextSpec{Body: entryBody("b", "0.2.0"), Tries: 0}},
 		{"booted slot's files", NextSpec{Body: entryBody("a", "0.2.0"), Tries: 1}},
 		{"no sort-key", NextSpec{Body: []byte("version 0.2.0\nlinux /b/vmlinuz\ninitrd /b/initrd\noptions kitbash.root=PARTUUID=" + uuidRootB + "\n"), Tries: 1}},
 		{"wrong root", NextSpec{Body: []byte("sort-key kitbash\nversion 0.2.0\nlinux /b/vmlinuz\ninitrd /b/initrd\noptions kitbash.root=PARTUUID=" + uuidHashB + "\n"), Tries: 1}},
+		{"another sort-key", NextSpec{Body: withSortKey(entryBody("b", "0.2.0"), "other"), Tries: 1}},
+		{"demoted sort-key", NextSpec{Body: withSortKey(entryBody("b", "0.0.9"), "kitbash~"), Tries: 1}},
 	} {
 		if name, err := SetNext(m.host(), tc.spec); err == nil {
 			t.Errorf("%s: set-next wrote %s", tc.name, name)

@@ -110,8 +110,9 @@ func TrialName(s string, left, done int) string {
 	return OSName + "-" + s + "+" + strconv.Itoa(left) + "-" + strconv.Itoa(done) + ".conf"
 }
 
-// tempName is the name set-next writes slot s's new entry under before renaming it
-// into place; it does not end in ".conf", so systemd-boot never reads it.
+// tempName is the name set-next writes slot s's entry under before renaming it into
+// place (the inactive slot's new entry, or the booted slot's entry it demotes); it does
+// not end in ".conf", so systemd-boot never reads it.
 func tempName(s string) string { return OSName + "-" + s + ".new" }
 
 // SlotOf returns the slot of a Kitbash entry file name ("kitbash-b+0-1.conf" gives

@@ -153,123 +153,6 @@ func removeEntries(esp string, names []string) ([]string, error) {
 	return removed, nil
 }
 
-// NextSpec is what SetNext writes.
-type NextSpec struct {
-	// Body is the entry file (builder/image/boot.Entry's bytes for the inactive slot).
-	Body []byte
-	// Version, when not empty, must be the body's version line.
-	Version string
-	// Tries is the number of boots the slot gets before systemd-boot falls back, 1 or
-	// more.
-	Tries int
-}
-
-// SetNext writes the inactive slot's entry with boot counting,
-// "kitbash-<s>+<Tries>.conf", so that systemd-boot boots it next, once (or Tries
-// times) before falling back to the booted slot. Before writing it checks that the
-// booted slot is known good; that the body has a sort-key, a version (spec.Version
-// when given), a kernel and an initramfs under /<s>/ that exist on the ESP, and a
-// kitbash.root that is not the running root (and is ROOT-<S> when the GPT was read);
-// that its version is newer than the booted slot's (strverscmp, as systemd-boot
-// compares them); and that systemd-boot would then boot the new entry next. It writes the body under kitbash-<s>.new (not a ".conf" name, so
-// systemd-boot never reads a half-written entry) and fsyncs it, removes the slot's
-// older entries, then renames it into place, fsyncing loader/entries after each step.
-// It returns the entry's file name.
-func SetNext(h Host, spec NextSpec) (string, error) {
-	st, err := Load(h)
-	if err != nil {
-		return "", err
-	}
-	s, err := requireGoodBoot(st, "set-next")
-	if err != nil {
-		return "", err
-	}
-	if spec.Tries < 1 {
-		return "", fmt.Errorf("set-next: tries %d: want 1 or more (a new slot is on trial)", spec.Tries)
-	}
-	name := TrialName(s, spec.Tries, 0)
-	e := ParseEntry(name, spec.Body)
-	if err := checkNext(st, s, e, spec.Version); err != nil {
-		return "", fmt.Errorf("set-next: slot %s: %w", s, err)
-	}
-	if b, ok := st.slotEntry(st.Booted); ok && versionCompare(e.Version, b.Version) <= 0 {
-		return "", fmt.Errorf("set-next: version %s is not newer than the booted slot's %s", e.Version, b.Version)
-	}
-	// The entries after the change, to check that systemd-boot picks the new one.
-	after := []Entry{e}
-	for _, o := range st.Entries {
-		if o.Slot != s {
-			after = append(after, o)
-		}
-	}
-	sortEntries(after)
-	if n, ok := NextEntry(after, st.Default); !ok || n.File != name {
-		return "", fmt.Errorf("set-next: systemd-boot would boot %s (version %s), not %s (version %s): the new version must sort above the booted one", n.File, n.Version, name, e.Version)
-	}
-	dir := filepath.Join(st.ESP, EntriesDir)
-	tmp := filepath.Join(dir, tempName(s))
-	if err := writeSync(tmp, spec.Body); err != nil {
-		return "", fmt.Errorf("set-next: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
-		return "", fmt.Errorf("set-next: %w", err)
-	}
-	var old []string
-	for _, o := range st.slotEntries(s) {
-		old = append(old, o.File)
-	}
-	if _, err := removeEntries(st.ESP, old); err != nil {
-		return "", fmt.Errorf("set-next: remove the slot's old entry: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return "", fmt.Errorf("set-next: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
-		return "", fmt.Errorf("set-next: %w", err)
-	}
-	return name, nil
-}
-
-// checkNext checks the new entry e of slot s (see SetNext).
-func checkNext(st *State, s string, e Entry, version string) error {
-	if e.SortKey == "" {
-		return errors.New("the entry has no sort-key: systemd-boot would order it by file name, not version")
-	}
-	if e.Version == "" {
-		return errors.New("the entry has no version line")
-	}
-	if version != "" && e.Version != version {
-		return fmt.Errorf("the entry's version is %q, not %q", e.Version, version)
-	}
-	if strings.ContainsAny(e.Version, " \t") {
-		return fmt.Errorf("version %q has white space", e.Version)
-	}
-	if e.Linux == "" || len(e.Initrd) == 0 {
-		return errors.New("the entry needs a linux and an initrd line")
-	}
-	for _, f := range append([]string{e.Linux}, e.Initrd...) {
-		if !strings.HasPrefix(path.Clean("/"+f), "/"+s+"/") {
-			return fmt.Errorf("%s is not under /%s/ on the ESP", f, s)
-		}
-		if _, err := os.Stat(filepath.Join(st.ESP, filepath.FromSlash(path.Clean("/"+f)))); err != nil {
-			return fmt.Errorf("the entry's file: %w", err)
-		}
-	}
-	root := e.Root()
-	if root == "" {
-		return errors.New("the entry's options have no kitbash.root=PARTUUID=")
-	}
-	if root == st.Root {
-		return fmt.Errorf("kitbash.root %s is the running root", root)
-	}
-	for _, p := range st.Partitions {
-		if p.UUID == root && p.Name != "ROOT-"+strings.ToUpper(s) {
-			return fmt.Errorf("kitbash.root %s is partition %q, not ROOT-%s", root, p.Name, strings.ToUpper(s))
-		}
-	}
-	return nil
-}
-
 // RollbackToInactive makes systemd-boot boot the inactive slot next. The rule: the
 // inactive slot must have a known-good entry (kitbash-<i>.conf); the booted slot's
 // entry is renamed to an exhausted one, kitbash-<s>+0-<D>.conf, where D is the
@@ -277,8 +160,10 @@ func checkNext(st *State, s string, e Entry, version string) error {
 // left sort last in systemd-boot, so the inactive slot's entry comes first and boots
 // from the next boot on; the booted slot's entry stays on the ESP (status shows it
 // "exhausted") until an update replaces it, and a later mark-good from that slot
-// would bless it again. It checks, before renaming, that systemd-boot would then pick
-// the inactive slot. It returns the old and new names.
+// would bless it again. The inactive entry may be demoted (its sort-key ends in "~",
+// see SetNext): the exhausted entry still sorts after it. It checks, before renaming,
+// that systemd-boot would then pick the inactive slot. It returns the old and new
+// names.
 func RollbackToInactive(h Host) (from, to string, err error) {
 	st, err := Load(h)
 	if err != nil {

@@ -159,6 +159,7 @@ type SlotStatus struct {
 	Entry     string   `json:"entry,omitempty"`         // entry file name, "" when the slot has none
 	Version   string   `json:"version,omitempty"`       // the entry's version
 	State     string   `json:"state"`                   // "good", "trial", "exhausted" or "none"
+	Demoted   bool     `json:"demoted,omitempty"`       // the sort-key has the demotion mark (see SetNext)
 	TriesLeft *int     `json:"tries_left,omitempty"`    // when the entry counts boots
 	TriesDone *int     `json:"tries_done,omitempty"`    // when the entry counts boots
 	Booted    bool     `json:"booted"`                  // this slot is running
@@ -188,7 +189,7 @@ func (st *State) Status() Status {
 				ss.Extra = append(ss.Extra, e.File)
 				continue
 			}
-			ss.Entry, ss.Version, ss.State = e.File, e.Version, e.State()
+			ss.Entry, ss.Version, ss.State, ss.Demoted = e.File, e.Version, e.State(), e.demoted()
 			if e.Counted {
 				l, d := e.Left, e.Done
 				ss.TriesLeft, ss.TriesDone = &l, &d

@@ -578,3 +578,35 @@ func TestStatus(t *testing.T) {
 		t.Errorf("status %+v, %v", s, err)
 	}
 }
+
+// A downgrade is applied like an update: bootslot demotes the booted entry so that the
+// older version boots next, once.
+func TestApplyDowngrade(t *testing.T) {
+	r := newRig(t)
+	a := filepath.Join(r.host.esp, "loader/entries/kitbash-a.conf")
+	body := strings.Replace(string(r.read(a)), "version 0.1.0\n", "version 0.3.0\n", 1)
+	if !strings.Contains(body, "version 0.3.0\n") {
+		t.Fatalf("entry A:\n%s", body)
+	}
+	writeFile(t, a, body)
+	r.u.Config.Version = "0.3.0"
+	ch := r.ch
+	ch.Running, ch.Downgrade = "0.3.0", true
+	res, err := r.u.Apply(context.Background(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entry != "kitbash-b+1.conf" {
+		t.Fatalf("entry %s", res.Entry)
+	}
+	if got := string(r.read(a)); !strings.Contains(got, "sort-key kitbash~\n") {
+		t.Fatalf("the booted entry was not demoted:\n%s", got)
+	}
+	st, err := bootslot.Load(r.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := st.Next(); !ok || n.Slot != "b" || n.Version != "0.2.0" {
+		t.Fatalf("next boot %+v, want b with 0.2.0", n)
+	}
+}

@@ -15,8 +15,10 @@ type Slot struct {
 	// Name is the slot's name, "a" or "b": the entry's file name and the directory of
 	// its kernel and initramfs on the ESP.
 	Name string
-	// Version is the OS version in the slot, e.g. "0.1.0"; systemd-boot boots the
-	// highest version with tries left.
+	// Version is the OS version in the slot, e.g. "0.1.0"; among entries with the same
+	// sort-key and tries left, systemd-boot boots the highest version (for a
+	// downgrade, bootslot set-next demotes the other entry's sort-key; see the
+	// package documentation).
 	Version string
 	// Root, Hash, Private and Data are the unique partition GUIDs of the slot's ROOT
 	// and HASH partitions and of the shared PRIVATE and DATA partitions, in on-disk

@@ -18,8 +18,10 @@
 //
 // Every entry carries a sort-key (Config.SortKey, or OSName when that is empty): without
 // one systemd-boot orders entries by reverse id only ("b" beats "a" whatever the
-// versions), with one on both entries it orders them by version, newest first, so the
-// slot with the newer OS wins (see notes/boot.md, section 3).
+// versions), with one on both entries it orders them by sort-key, then by version,
+// newest first, so with the same sort-key the slot with the newer OS wins (see
+// notes/boot.md, section 3). The builder always writes the same sort-key; only the
+// in-guest bootslot set-next changes one, for a downgrade (see "Downgrades" below).
 //
 // The command line is the variant's parameters, in their order, then the kitbash.* keys
 // in a fixed order: kitbash.root, kitbash.hash, kitbash.roothash, kitbash.salt,
@@ -42,8 +44,9 @@
 // "editor no" keeps the command line (and so the verity root hash) from being edited
 // at the boot menu. The default pattern matches the Kitbash entries only (never an
 // automatic entry such as the firmware setup); among the entries it matches
-// systemd-boot takes the first in its sort order, which is the one with the highest
-// version that still has tries left (entries with no tries left sort last). The agents
+// systemd-boot takes the first in its sort order: entries with no tries left last,
+// then the lowest sort-key, then the highest version (so, unless a downgrade demoted an
+// entry, the highest version that still has tries left). The agents
 // never set the LoaderEntryDefault or LoaderEntryOneShot EFI variables, which would
 // override it.
 //
@@ -57,13 +60,14 @@
 //     0.1.0. Slot B is empty and has no entry. A boots, forever.
 //
 //  2. Update: the updater writes slot B (root, hash, kernel, initrd), then B's entry
-//     with Tries 1 and the new, higher version: kitbash-b+1.conf, version 0.2.0.
+//     with Tries 1 and the new version: kitbash-b+1.conf, version 0.2.0 (higher;
+//     for a lower one see "Downgrades").
 //     It writes the entry under a name that does not end in ".conf" and renames it
 //     into place (so a power cut leaves no half-written entry systemd-boot would
 //     read), after removing any older entry of slot B.
 //
-//  3. Next boot: both entries have a sort-key, so systemd-boot orders by version and
-//     picks B (0.2.0 > 0.1.0, tries left). Before starting it, it renames the file
+//  3. Next boot: both entries have the same sort-key, so systemd-boot orders by
+//     version and picks B (0.2.0 > 0.1.0, tries left). Before starting it, it renames the file
 //     one step down: kitbash-b+1.conf -> kitbash-b+0-1.conf. It records the entry it
 //     picked in the LoaderEntrySelected EFI variable under its name before the
 //     rename ("kitbash-b+1.conf").
@@ -89,4 +93,16 @@
 //
 // With Tries N > 1 a new slot gets N boots before systemd-boot falls back; Kitbash
 // gives one (DESIGN.md, "A variant image").
+//
+// # Downgrades
+//
+// The image builder only writes entries with the configured sort-key. An update to an
+// older version (a downgrade) would lose to the booted entry on version, so the
+// agents' bootslot set-next (agents/internal/bootslot.SetNext) writes the new entry
+// with that sort-key and then rewrites the booted, known-good entry in place with the
+// sort-key followed by "~" ("kitbash~"), which sorts after it: the new entry boots
+// next whatever the versions. A failed downgrade falls back as in 5 (entries with no
+// tries left sort before any sort-key), and once blessed the demoted entry is the
+// inactive slot's, replaced by the next update. Validate accepts no '~' in a
+// sort-key, so the mark never collides with a configured one.
 package boot
