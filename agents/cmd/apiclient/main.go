@@ -8,6 +8,20 @@
 //	    or --no-commit (leave the change pending)
 //	apiclient [--socket PATH] apply
 //	    render the configuration files and restart the services whose files changed
+//	apiclient [--socket PATH] update check
+//	    check for an OS update and print the updater's choice as JSON
+//	apiclient [--socket PATH] update apply [--reboot] [--no-wait]
+//	    apply the chosen update to the inactive slot (--reboot: then reboot into it)
+//	    and follow it: one line on stderr per progress report ("update: root NAME:
+//	    120.0 of 230.0 MiB"), polled every 500 ms, and a last line; exit 0 once it is
+//	    applied (or there was nothing to apply), 1 with the updater's error when it
+//	    failed or was cancelled. With --reboot, losing settingsd while the update
+//	    applies is the reboot: one line, exit 0. --no-wait prints the status as the
+//	    apply starts and returns. Interrupting apiclient does not stop the apply.
+//	apiclient [--socket PATH] update cancel
+//	    stop the running apply (the inactive slot is left cleared); print the status
+//	apiclient [--socket PATH] update status
+//	    print the state of the last updater run, its progress, choice, error and log
 //	apiclient [--socket PATH] raw METHOD PATH [BODY|-]
 //	    send any request (BODY "-" reads it from stdin) and print the response body
 //
@@ -48,10 +62,17 @@ type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	poll   time.Duration // how often update apply reads the status
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, poll: pollInterval}
+	return c.main(args)
+}
+
+// main runs the command line args and returns the exit status.
+func (c *cli) main(args []string) int {
+	stderr := c.stderr
 	global := flag.NewFlagSet("apiclient", flag.ContinueOnError)
 	global.SetOutput(stderr)
 	global.StringVar(&c.socket, "socket", defaultSocket, "settingsd's socket")
@@ -80,6 +101,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		} else {
 			err = c.apply()
 		}
+	case "update":
+		err = c.update(rest[1:])
 	case "raw":
 		err = c.raw(rest[1:])
 	default:
@@ -103,6 +126,10 @@ func usage(w io.Writer) {
   get [KEY...]                                 print settings as JSON
   set [--no-apply] [--no-commit] KEY=VALUE...  set, commit and apply settings
   apply                                        render files, restart changed services
+  update check                                 print the update chosen, as JSON
+  update apply [--reboot] [--no-wait]          apply it, following its progress
+  update cancel                                stop the running apply
+  update status                                print the update status as JSON
   raw METHOD PATH [BODY|-]                     send a request, print the response
 `)
 }
@@ -258,18 +285,28 @@ func (c *cli) call(method, path string, body []byte) ([]byte, error) {
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach settingsd at %s: %w", c.socket, unwrapURL(err))
+		return nil, &connError{fmt.Sprintf("cannot reach settingsd at %s", c.socket), unwrapURL(err)}
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: reading the response: %w", method, path, err)
+		return nil, &connError{fmt.Sprintf("%s %s: reading the response", method, path), err}
 	}
 	if resp.StatusCode >= 400 {
 		return nil, apiError(method, path, resp.Status, out)
 	}
 	return out, nil
 }
+
+// connError is a request settingsd did not answer in full (it is not running, or
+// stopped on the way).
+type connError struct {
+	what string
+	err  error
+}
+
+func (e *connError) Error() string { return e.what + ": " + e.err.Error() }
+func (e *connError) Unwrap() error { return e.err }
 
 // apiError formats a refusal: the request, the status, then a line per problem.
 func apiError(method, path, status string, body []byte) error {

@@ -31,6 +31,12 @@ func (nopRestarter) Restart(context.Context, string) error { return nil }
 // server runs settingsd's handler on a Unix socket and returns the socket.
 func server(t *testing.T) string {
 	t.Helper()
+	return serverWith(t, nil)
+}
+
+// serverWith is server with update endpoints served through updates, unless nil.
+func serverWith(t *testing.T, updates *api.Updates) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "kbcli")
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +64,7 @@ func server(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(api.NewHandler(st))
+	srv := httptest.NewUnstartedServer(api.NewHandler(st, updates))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

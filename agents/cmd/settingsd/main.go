@@ -6,7 +6,13 @@
 // line), renders every configuration file under --templates-root without restarting
 // anything (the services start after it), and listens on --socket: mode 0600 (root
 // only) or, with --group, 0660 owned by that group. Services are restarted through
-// init's control API on --init-socket. SIGTERM or SIGINT stops it cleanly.
+// init's control API on --init-socket.
+//
+// The update endpoints (/v1/updates/check, apply, cancel, status) run the update agent,
+// --updater, as a child, one run at a time (see api.Updates).
+//
+// SIGTERM or SIGINT stops it cleanly: a running updater is sent SIGTERM too (an apply
+// then leaves the inactive slot cleared) and waited for, then the API stops.
 package main
 
 import (
@@ -40,7 +46,7 @@ func main() {
 // config is the command line.
 type config struct {
 	socket, datastore, schemaDir, templatesRoot, group, initSocket string
-	osVersion, osRelease, userData, cmdline                        string
+	osVersion, osRelease, userData, cmdline, updater               string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -57,6 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.osRelease, "os-release", "/etc/os-release", "the os-release file")
 	fs.StringVar(&c.userData, "user-data", "/run/kitbash/config-drive/user-data.toml", "user data TOML file (first boot)")
 	fs.StringVar(&c.cmdline, "cmdline", "/proc/cmdline", "the kernel command line (for kitbash.userdata=)")
+	fs.StringVar(&c.updater, "updater", api.DefaultUpdater, "the update agent, run for the /v1/updates endpoints")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -125,7 +132,8 @@ func serve(c config, logger *log.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.NewHandler(store), ReadHeaderTimeout: 10 * time.Second}
+	updates := api.NewUpdates(api.UpdatesOptions{Updater: c.updater, Logf: logger.Printf})
+	srv := &http.Server{Handler: api.NewHandler(store, updates), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Printf("serving the settings API on %s", c.socket)
@@ -136,6 +144,10 @@ func serve(c config, logger *log.Logger) error {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// The updater first: a request waiting for it (a check, a cancel) then ends.
+	if err := updates.Close(shutdown); err != nil {
+		logger.Printf("shutdown: %v", err)
+	}
 	if err := srv.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -71,5 +72,16 @@ func TestOSVersion(t *testing.T) {
 	}
 	if _, err := osVersion(p); err == nil {
 		t.Fatal("no VERSION_ID accepted")
+	}
+}
+
+func TestUpdaterFlag(t *testing.T) {
+	var errb strings.Builder
+	c, err := parseFlags(nil, &errb)
+	if err != nil || c.updater != "/usr/bin/updater" {
+		t.Fatalf("default --updater %q, %v", c.updater, err)
+	}
+	if c, err = parseFlags([]string{"--updater", "/opt/updater"}, &errb); err != nil || c.updater != "/opt/updater" {
+		t.Fatalf("--updater %q, %v", c.updater, err)
 	}
 }

@@ -4,13 +4,19 @@
 // Usage:
 //
 //	updater check  [-config FILE]            print the chosen update (or none, with the reason) as JSON
-//	updater apply  [-config FILE] [-reboot]  check, then write the update into the inactive slot
+//	updater apply  [-config FILE] [-reboot] [-progress text|json]
+//	                                         check, then write the update into the inactive slot
 //	                                         and make it boot next, once; -reboot asks init to reboot
 //	updater status [-config FILE]            print the update state (from the boot entries) as JSON
 //
 // The configuration is /run/kitbash/updater.json (settingsd renders it from the
 // updates.* settings), the running variant and version come from os-release. apply
-// prints its progress on stderr and its result as JSON on stdout. While apply and
+// prints its progress on stderr and its result as JSON on stdout ({"choice": ...,
+// "result": ...}, or the choice alone when there is no update). Its progress is one
+// line per report for people, or with -progress json one updater.Progress object per
+// line ({"step":"root","target":"...","written":N,"downloaded":N,"length":N}), for
+// settingsd, which runs it for POST /v1/updates/apply; its other stderr lines (the
+// update chosen, the reboot, the error) are text either way. While apply and
 // status run they hold bootslot's lock (/run/kitbash/bootslot.lock) and mount the ESP
 // at /run/kitbash/esp as bootslot does; migrations go to /.private/migrations/.
 // SIGINT and SIGTERM stop apply, which leaves the inactive slot cleared.
@@ -79,7 +85,7 @@ func main() {
 }
 
 const usage = `usage: updater check [-config FILE]
-       updater apply [-config FILE] [-reboot]
+       updater apply [-config FILE] [-reboot] [-progress text|json]
        updater status [-config FILE]`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, sys system) int {
@@ -93,10 +99,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sys syste
 	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
 	config := fs.String("config", updater.DefaultConfigPath, "the updater's configuration (JSON)")
 	var reboot bool
+	progress := progressText
 	switch cmd {
 	case "check", "status":
 	case "apply":
 		fs.BoolVar(&reboot, "reboot", false, "after a successful apply, ask init to reboot into the update")
+		fs.StringVar(&progress, "progress", progressText, "how apply prints its progress on stderr: text, or json (one object per line)")
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return exitOK
@@ -111,19 +119,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sys syste
 		fs.Usage()
 		return exitUsage
 	}
+	report, err := progressReporter(progress, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "updater %s: %v\n", cmd, err)
+		return exitUsage
+	}
 	c, err := sys.loadConfig(*config)
 	if err != nil {
 		fmt.Fprintf(stderr, "updater: %v\n", err)
 		return exitError
 	}
-	if err := do(ctx, cmd, c, reboot, stdout, stderr, sys); err != nil {
+	if err := do(ctx, cmd, c, reboot, report, stdout, stderr, sys); err != nil {
 		fmt.Fprintf(stderr, "updater: %s: %v\n", cmd, err)
 		return exitError
 	}
 	return exitOK
 }
 
-func do(ctx context.Context, cmd string, c updater.Config, reboot bool, stdout, stderr io.Writer, sys system) error {
+func do(ctx context.Context, cmd string, c updater.Config, reboot bool, report func(updater.Progress), stdout, stderr io.Writer, sys system) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if cmd == "status" {
@@ -162,7 +175,7 @@ func do(ctx context.Context, cmd string, c updater.Config, reboot bool, stdout, 
 		return err
 	}
 	u.Machine = updater.Machine{Host: h, PrivateDir: sys.privateDir}
-	u.Progress = progressPrinter(stderr)
+	u.Progress = report
 	fmt.Fprintf(stderr, "updater: %s\n", ch.Reason)
 	res, err := u.Apply(ctx, ch)
 	if cerr := closeFn(); err == nil && cerr != nil {
@@ -186,6 +199,23 @@ func do(ctx context.Context, cmd string, c updater.Config, reboot bool, stdout, 
 	return nil
 }
 
+// The formats of apply's progress (-progress).
+const (
+	progressText = "text" // one line for people per report
+	progressJSON = "json" // one updater.Progress JSON object per line
+)
+
+// progressReporter returns what prints Apply's progress on w in format.
+func progressReporter(format string, w io.Writer) (func(updater.Progress), error) {
+	switch format {
+	case progressText:
+		return progressPrinter(w), nil
+	case progressJSON:
+		return progressEncoder(w), nil
+	}
+	return nil, fmt.Errorf("-progress %q: use %s or %s", format, progressText, progressJSON)
+}
+
 // progressPrinter prints Apply's progress, one line per report.
 func progressPrinter(w io.Writer) func(updater.Progress) {
 	return func(p updater.Progress) {
@@ -201,6 +231,15 @@ func progressPrinter(w io.Writer) func(updater.Progress) {
 			}
 			fmt.Fprintf(w, "updater: %s %s: %s written, %s of %s downloaded%s\n", p.Step, p.Target, mib(p.Written), mib(p.Downloaded), mib(p.Length), state)
 		}
+	}
+}
+
+// progressEncoder writes Apply's progress as JSON, one updater.Progress object per
+// line (json.Encoder ends each with '\n' and escapes any newline inside).
+func progressEncoder(w io.Writer) func(updater.Progress) {
+	enc := json.NewEncoder(w)
+	return func(p updater.Progress) {
+		_ = enc.Encode(p) // as with the text lines, a broken stderr does not stop Apply
 	}
 }
 

@@ -182,3 +182,64 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// With -progress json every progress report is one JSON object on its own stderr line;
+// the other lines (the update chosen, the reboot) stay text, and stdout is unchanged.
+func TestApplyProgressJSON(t *testing.T) {
+	sys, rebooted, _ := testSystem(t, "0.1.0")
+	code, out, stderr := runCmd(t, sys, "apply", "-reboot", "-progress", "json")
+	if code != exitOK || *rebooted != 1 {
+		t.Fatalf("exit %d, rebooted %d: %s", code, *rebooted, stderr)
+	}
+	if !strings.Contains(out, `"entry": "kitbash-b+1.conf"`) {
+		t.Errorf("stdout %s", out)
+	}
+	var reports []updater.Progress
+	var text []string
+	for _, line := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			text = append(text, line)
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		var p updater.Progress
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("progress line %q: %v", line, err)
+		}
+		reports = append(reports, p)
+	}
+	if len(text) != 2 || !strings.HasPrefix(text[0], "updater: ") || !strings.HasPrefix(text[1], "updater: rebooting into 0.2.0 (slot b)") {
+		t.Errorf("text lines %q", text)
+	}
+	steps := map[string]updater.Progress{}
+	for _, p := range reports {
+		steps[p.Step] = p
+	}
+	root := steps["root"]
+	if root.Target != "root.zst" || !root.Done || root.Written != int64(len("root image b")) || root.Length == 0 || root.Downloaded != root.Length {
+		t.Errorf("last root report %+v", root)
+	}
+	if len(reports) == 0 || reports[0] != (updater.Progress{Step: "clear"}) || reports[len(reports)-1] != (updater.Progress{Step: "done", Done: true}) {
+		t.Errorf("reports %+v", reports)
+	}
+	// The wire form settingsd reads.
+	for _, want := range []string{`{"step":"clear","written":0,"downloaded":0}`,
+		fmt.Sprintf(`{"step":"root","target":"root.zst","written":12,"downloaded":%d,"length":%d,"done":true}`, root.Length, root.Length)} {
+		if !strings.Contains(stderr, "\n"+want+"\n") {
+			t.Errorf("no line %s in\n%s", want, stderr)
+		}
+	}
+
+	// text, the default, prints no JSON.
+	sys, _, _ = testSystem(t, "0.1.0")
+	if code, _, stderr := runCmd(t, sys, "apply", "-progress", "text"); code != exitOK || strings.Contains(stderr, "{") || !strings.Contains(stderr, "updater: root root.zst: ") {
+		t.Errorf("text progress: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, sys, "apply", "-progress", "yaml"); code != exitUsage || !strings.Contains(stderr, `-progress "yaml": use text or json`) {
+		t.Errorf("-progress yaml: exit %d: %s", code, stderr)
+	}
+	if code, _, _ := runCmd(t, sys, "check", "-progress", "json"); code != exitUsage {
+		t.Errorf("check -progress json: exit %d", code)
+	}
+}

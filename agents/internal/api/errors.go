@@ -9,10 +9,24 @@
 //	POST   /v1/tx/commit              make the pending transaction the committed settings
 //	POST   /v1/tx/apply               render the configuration files from the committed
 //	                                  settings and restart the services whose files changed
+//	POST   /v1/updates/check          run "updater check", answer its choice (updater.Choice)
+//	POST   /v1/updates/apply          start "updater apply" in the background, answer 202 and
+//	                                  the update status; body {"reboot": true} (optional)
+//	                                  reboots into the update once applied
+//	POST   /v1/updates/cancel         SIGTERM the running apply (it clears the inactive slot),
+//	                                  wait for it, answer the status (202: still stopping)
+//	GET    /v1/updates/status         the update status (UpdateStatus): state (idle, checking,
+//	                                  applying, applied, failed, cancelled), progress, choice,
+//	                                  result, error and log of the last updater run
 //
 // Every error is JSON, {"errors": [{"path": "net.mtu", "reason": "..."}]}, with path
 // empty for problems that are not about one setting. Bad input is 400 (413 when the
 // body is larger than MaxBody), and nothing is written.
+//
+// The update endpoints run the update agent (agents/cmd/updater) as a child, one run
+// at a time (Updates): a check or an apply while one runs, and a cancel with no apply
+// running, are 409; a check that fails is 502. They are served only when NewHandler
+// is given Updates.
 //
 // Store keeps the transaction in the datastore (package datastore): PATCH writes
 // pending.json, commit writes settings.json then removes pending.json, each write

@@ -7,21 +7,31 @@ import (
 	"strings"
 )
 
-// NewHandler returns the HTTP handler of the API, serving store.
-func NewHandler(store *Store) http.Handler {
-	h := &handler{store: store}
+// NewHandler returns the HTTP handler of the API, serving store, and the update
+// endpoints through updates unless it is nil.
+func NewHandler(store *Store, updates *Updates) http.Handler {
+	h := &handler{store: store, updates: updates}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/settings", methods{"GET": h.getSettings, "PATCH": h.patchSettings})
 	mux.Handle("/v1/tx", methods{"GET": h.getTx, "DELETE": h.discard})
 	mux.Handle("/v1/tx/commit", methods{"POST": h.commit})
 	mux.Handle("/v1/tx/apply", methods{"POST": h.apply})
+	if updates != nil {
+		mux.Handle("/v1/updates/check", methods{"POST": h.checkUpdate})
+		mux.Handle("/v1/updates/apply", methods{"POST": h.applyUpdate})
+		mux.Handle("/v1/updates/cancel", methods{"POST": h.cancelUpdate})
+		mux.Handle("/v1/updates/status", methods{"GET": h.updateStatus})
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusNotFound, "no such endpoint %s", r.URL.Path))
 	})
 	return mux
 }
 
-type handler struct{ store *Store }
+type handler struct {
+	store   *Store
+	updates *Updates // nil: no update endpoints
+}
 
 // methods dispatches on the request method and answers others with a JSON 405.
 type methods map[string]http.HandlerFunc

@@ -126,6 +126,12 @@ func (e *env) open(o Options) *Store {
 // serve serves store on a real Unix socket and returns a client for it.
 func serve(t *testing.T, store *Store) *client {
 	t.Helper()
+	return serveHandler(t, NewHandler(store, nil))
+}
+
+// serveHandler serves h on a real Unix socket and returns a client for it.
+func serveHandler(t *testing.T, h http.Handler) *client {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "kbapi")
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +142,7 @@ func serve(t *testing.T, store *Store) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(NewHandler(store))
+	srv := httptest.NewUnstartedServer(h)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

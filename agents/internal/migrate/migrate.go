@@ -14,14 +14,14 @@ import (
 
 // Options says what Migrate works on.
 type Options struct {
-	Root          string       // datastore root (holds current and v<version> directories)
-	MigrationsDir string       // directory of <version>.json files (the image's); missing: none
+	Root          string // datastore root (holds current and v<version> directories)
+	MigrationsDir string // directory of <version>.json files (the image's); missing: none
 	// StagedDir holds the updater's staged migrations, <StagedDir>/<version>/ (see
 	// StagedInfoFile); empty: none. They add the files the image lacks, the newer
 	// versions' ones when going back to this version.
 	StagedDir string
-	To            string       // target OS version
-	FS            datastore.FS // file operations; nil means datastore.OSFS
+	To        string       // target OS version
+	FS        datastore.FS // file operations; nil means datastore.OSFS
 }
 
 // Result reports what Migrate did.
