@@ -39,26 +39,21 @@ func (b *bench) imageDir() (string, *imageinfo.Image, error) {
 // copying the disk sparsely and hashing every output once.
 func (b *bench) assembly(context.Context) (row, error) {
 	const n = 3
-	epoch, err := exec.Command("git", "-C", b.f.project, "log", "-1", "--format=%ct", "--", "Kitbash.yaml").Output()
+	epoch, err := b.sourceDateEpoch()
 	if err != nil {
-		return row{}, fmt.Errorf("the project's SOURCE_DATE_EPOCH: %v", err)
+		return row{}, err
 	}
-	proj, err := os.MkdirTemp("", "kb-bench-project-")
+	proj, err := b.copyProject()
 	if err != nil {
 		return row{}, err
 	}
 	defer os.RemoveAll(proj)
-	for _, p := range []string{"Kitbash.yaml", "Kitbash.lock", "specs", "agents", "kits", "variants"} {
-		if out, err := exec.Command("cp", "-a", filepath.Join(b.f.project, p), filepath.Join(proj, p)).CombinedOutput(); err != nil {
-			return row{}, fmt.Errorf("copy the project: %v %s", err, out)
-		}
-	}
 	vfile := filepath.Join(proj, "variants", benchVariant, "variant.yaml")
 	spec, err := os.ReadFile(vfile)
 	if err != nil {
 		return row{}, err
 	}
-	args := []string{"--state-dir", b.state, "-C", proj, "--progress", "quiet"}
+	args := []string{"--state-dir", b.state, "--buildkitd", b.f.buildkitd, "-C", proj, "--progress", "quiet"}
 	if b.f.cacheDir != "" {
 		args = append(args, "--cache-dir", b.f.cacheDir)
 	}
@@ -73,7 +68,7 @@ func (b *bench) assembly(context.Context) (row, error) {
 			return err
 		}
 		cmd := exec.Command(b.f.kitbash, append(args, "build", "variant", benchVariant)...)
-		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+string(bytes.TrimSpace(epoch)))
+		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+epoch)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("kitbash build variant: %v\n%s", err, out)
 		}
@@ -116,6 +111,32 @@ func (b *bench) assembly(context.Context) (row, error) {
 		return row{}, err
 	}
 	return row{Name: "assemble the dev image from cached packages (variant changed), CLI", Kitbash: median(kb), BaselineName: "copy its disk + hash its outputs", Baseline: median(base), Runs: n}, nil
+}
+
+// sourceDateEpoch is the project's commit time of Kitbash.yaml: the copies made by
+// copyProject are not git checkouts, so builds in them take it from the environment.
+func (b *bench) sourceDateEpoch() (string, error) {
+	epoch, err := exec.Command("git", "-C", b.f.project, "log", "-1", "--format=%ct", "--", "Kitbash.yaml").Output()
+	if err != nil {
+		return "", fmt.Errorf("the project's SOURCE_DATE_EPOCH: %v", err)
+	}
+	return string(bytes.TrimSpace(epoch)), nil
+}
+
+// copyProject copies what a build reads of the project (not build/) to a new temporary
+// directory, which the caller removes.
+func (b *bench) copyProject() (string, error) {
+	proj, err := os.MkdirTemp("", "kb-bench-project-")
+	if err != nil {
+		return "", err
+	}
+	for _, p := range []string{"Kitbash.yaml", "Kitbash.lock", "specs", "agents", "kits", "variants"} {
+		if out, err := exec.Command("cp", "-a", filepath.Join(b.f.project, p), filepath.Join(proj, p)).CombinedOutput(); err != nil {
+			os.RemoveAll(proj)
+			return "", fmt.Errorf("copy the project: %v %s", err, out)
+		}
+	}
+	return proj, nil
 }
 
 // verityTree: kitbash's hash tree of slot A's root image against `veritysetup format` of

@@ -35,8 +35,8 @@ type report struct {
 }
 
 type flags struct {
-	kitbash, buildkitd, buildctl, out, project, cacheDir string
-	runs                                                 int
+	kitbash, buildkitd, buildctl, out, project, cacheDir, only string
+	runs                                                       int
 }
 
 func main() {
@@ -48,6 +48,7 @@ func main() {
 	flag.StringVar(&f.project, "project", ".", "project whose locked SDK the solve benchmark uses")
 	flag.StringVar(&f.cacheDir, "cache-dir", "", "kitbash cache dir holding the SDK (default: kitbash's own default)")
 	flag.IntVar(&f.runs, "runs", 10, "repetitions of each warm measurement")
+	flag.StringVar(&f.only, "only", "", "run only these benchmarks, comma-separated (e.g. boot-to-ready,update-apply; case and dashes do not matter); default all")
 	flag.Parse()
 	logrus.SetLevel(logrus.ErrorLevel) // containerd's content store warns through it per open
 	if err := run(context.Background(), f); err != nil {
@@ -72,9 +73,13 @@ func run(ctx context.Context, f flags) error {
 	b := &bench{f: f, state: state, extra: map[string]int64{}}
 	defer b.stopAll()
 
+	benches, err := b.selected()
+	if err != nil {
+		return err
+	}
 	var rows []row
-	for _, m := range []func(context.Context) (row, error){b.coldStart, b.engineStatus, b.cachedSolve, b.cachedRunCLI, b.noopPackages, b.republish, b.assembly, b.verityTree, b.bootToReady} {
-		r, err := m(ctx)
+	for _, m := range benches {
+		r, err := m.run(ctx)
 		if err != nil {
 			return err
 		}
@@ -93,6 +98,52 @@ func run(ctx context.Context, f flags) error {
 		return err
 	}
 	return os.WriteFile(f.out, append(js, '\n'), 0o644)
+}
+
+// namedBench is one benchmark and its name for -only.
+type namedBench struct {
+	name string
+	run  func(context.Context) (row, error)
+}
+
+// selected is every benchmark in table order, or those -only names.
+func (b *bench) selected() ([]namedBench, error) {
+	all := []namedBench{
+		{"cold-start", b.coldStart}, {"engine-status", b.engineStatus}, {"cached-solve", b.cachedSolve},
+		{"cached-run-cli", b.cachedRunCLI}, {"noop-packages", b.noopPackages}, {"republish", b.republish},
+		{"assembly", b.assembly}, {"verity-tree", b.verityTree}, {"boot-to-ready", b.bootToReady},
+		{"update-apply", b.updateApply},
+	}
+	if b.f.only == "" {
+		return all, nil
+	}
+	key := func(s string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "-", "")) }
+	want := map[string]bool{}
+	for _, name := range strings.Split(b.f.only, ",") {
+		if k := key(name); k != "" {
+			want[k] = true
+		}
+	}
+	var out []namedBench
+	var names []string
+	for _, nb := range all {
+		names = append(names, nb.name)
+		if want[key(nb.name)] {
+			out = append(out, nb)
+			delete(want, key(nb.name))
+		}
+	}
+	if len(want) > 0 {
+		var unknown []string
+		for k := range want {
+			unknown = append(unknown, k)
+		}
+		return nil, fmt.Errorf("-only: no benchmark %s (there are: %s)", strings.Join(unknown, ", "), strings.Join(names, ", "))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-only %q names no benchmark (there are: %s)", b.f.only, strings.Join(names, ", "))
+	}
+	return out, nil
 }
 
 func machine() map[string]string {
