@@ -80,7 +80,11 @@ func (b *bench) updateApply(ctx context.Context) (row, error) {
 	}
 
 	fmt.Fprintf(os.Stderr, "bench: booting %s, then %d × (updater apply, raw wget | dd) in the guest\n", v1.im.Version, n)
-	g, err := bootGuest(ctx, work, disk)
+	extra := []qemu.Option{qemu.WithCPUs(b.f.guestCPUs)}
+	if b.f.guestCPU != "" {
+		extra = append(extra, qemu.WithCPUModel(b.f.guestCPU))
+	}
+	g, err := bootGuest(ctx, work, disk, extra...)
 	if err != nil {
 		return row{}, err
 	}
@@ -94,8 +98,10 @@ func (b *bench) updateApply(ctx context.Context) (row, error) {
 	}
 	rawArgs := []string{"/usr/bin/sh", "-c", rawCopyScript, "sh", base + "/raw/root.img", slot.root, base + "/raw/hash.img", slot.hash}
 	var applies, copies, inGuest []time.Duration
+	var last applied
 	for i := 0; i < n; i++ {
 		d, res, err := g.apply(ctx)
+		last = res
 		if err != nil {
 			return row{}, g.withConsole(err)
 		}
@@ -129,8 +135,8 @@ func (b *bench) updateApply(ctx context.Context) (row, error) {
 	b.notes = append(b.notes,
 		fmt.Sprintf("update apply: goal raw/apply ≥ %.1f (apply at least %.0f%% of raw copy speed): raw %.1f s / apply %.1f s = %.2f, %s",
 			updateGoal, updateGoal*100, copyMs/1000, apply/1000, copyMs/apply, verdict),
-		fmt.Sprintf("update apply: raw copies %.1f MiB root + %.1f MiB hash; apply also fetches TUF metadata and %.1f MiB of zstd targets (with the boot image), decodes and verifies them and writes kernel, initrd and entry; the updater's own apply step (after check) took %.1f s (median)",
-			mibOf(raw["root"].size), mibOf(raw["hash"].size), mibOf(v2.targetBytes()), median(inGuest)/1000))
+		fmt.Sprintf("update apply: raw copies %.1f MiB root + %.1f MiB hash; apply also fetches TUF metadata and %.1f MiB of zstd targets (with the boot image), decodes and verifies them and writes kernel, initrd and entry; the updater's own apply step (after check) took %.1f s (median); its steps in the last run: %s",
+			mibOf(raw["root"].size), mibOf(raw["hash"].size), mibOf(v2.targetBytes()), median(inGuest)/1000, last.stepsText()))
 	return row{Name: fmt.Sprintf("update apply %s→%s in the guest (TCG)", v1.im.Version, v2.im.Version), Kitbash: apply,
 		BaselineName: "raw wget | dd of root+hash, fsync", Baseline: copyMs, GoalMs: copyMs / updateGoal, Runs: n}, nil
 }
@@ -319,11 +325,12 @@ type guest struct {
 
 // bootGuest boots disk with the options of the update integration test (OVMF, 1024 MiB,
 // user network, control socket in dir) and waits for ready.
-func bootGuest(ctx context.Context, dir, disk string) (*guest, error) {
+func bootGuest(ctx context.Context, dir, disk string, extra ...qemu.Option) (*guest, error) {
 	sock := filepath.Join(dir, "ctl.sock")
-	vm, err := qemu.Start(ctx, qemu.WithUEFI("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+	opts := append([]qemu.Option{qemu.WithUEFI("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
 		qemu.WithDisk(disk, false), qemu.WithMemory(1024), qemu.WithControlSocket(sock),
-		qemu.WithUserNetwork(), qemu.WithTimeout(time.Hour))
+		qemu.WithUserNetwork(), qemu.WithTimeout(time.Hour)}, extra...)
+	vm, err := qemu.Start(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start QEMU: %w", err)
 	}
@@ -463,7 +470,20 @@ type applied struct {
 		Version  string           `json:"version"`
 		Written  map[string]int64 `json:"written"`
 		Duration time.Duration    `json:"duration_ns"`
+		// Steps is the updater's time per step (root, hash, boot, ...).
+		Steps map[string]time.Duration `json:"steps_ns"`
 	} `json:"result"`
+}
+
+// stepsText is "root 9.1 s, hash 0.2 s, ..." in the updater's order.
+func (a applied) stepsText() string {
+	var parts []string
+	for _, s := range []string{"clear", "root", "hash", "boot", "migrations", "set-next"} {
+		if d, ok := a.Result.Steps[s]; ok {
+			parts = append(parts, fmt.Sprintf("%s %.1f s", s, d.Seconds()))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // apply runs `updater apply` in the guest, timed from the host.

@@ -4,6 +4,7 @@ package integration
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -16,16 +17,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/kitbash-dev/kitbash/testsys"
 	"github.com/kitbash-dev/kitbash/testsys/control"
 	"github.com/kitbash-dev/kitbash/testsys/qemu"
 )
 
-// TestUpdateV1ToV2 publishes the dev image's 0.1.0 and 0.2.0 to a TUF repository made by
-// `kitbash repo`, served over HTTP on 127.0.0.1 (the guest reaches it as 10.0.2.2 through
-// QEMU's user network), boots 0.1.0 and runs `updater apply -reboot` in it. The machine
-// must come back as 0.2.0 from slot B, B's entry blessed by init at ready, with the
-// settings kept.
+// TestUpdateV1ToV2 publishes the dev image's 0.1.0, 0.2.0 (which adds a settings
+// migration) and a broken 0.3.0 to a TUF repository made by `kitbash repo`, served over
+// HTTP on 127.0.0.1 (the guest reaches it as 10.0.2.2 through QEMU's user network), and
+// boots 0.1.0 under OVMF. In one machine, in order:
+//   - QEMU is killed while the updater writes slot B: 0.1.0 boots again;
+//   - `apiclient update apply --reboot` (through settingsd): 0.2.0 boots from slot B,
+//     blessed at ready, the settings kept and migrated;
+//   - 0.3.0 never gets ready: init's watchdog reboots and 0.2.0 comes back by itself,
+//     its settings intact;
+//   - `apiclient update cancel` during an apply leaves the slot cleared;
+//   - a tampered and an oversized target, an expired, a rolled-back and a forged
+//     timestamp are each refused with a line naming why;
+//   - max_version back to 0.1.0: the host downgrades itself to 0.1.0 (slot A), and
+//     0.2.0's migration runs backward.
 func TestUpdateV1ToV2(t *testing.T) {
 	_, _, shared := fullBuild(t)
 	m := newMachine(t, "update-builder", "project")
@@ -66,6 +78,21 @@ func TestUpdateV1ToV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1, _ := m.buildVariant(t)
+	// From 0.2.0 on the variant ships a settings migration: 0.2.0 upper-cases motd,
+	// going back lower-cases it.
+	if err := os.MkdirAll(filepath.Join(vdir, "migrations"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(vdir, "migrations", "0.2.0.json"), []byte(`{"schemaVersion": 1,
+  "forward": [{"op": "transform", "key": "motd", "fn": "uppercase"}],
+  "backward": [{"op": "transform", "key": "motd", "fn": "lowercase"}]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed = strings.Replace(changed, "updates:\n  root: root.json\n", "updates:\n  root: root.json\n  migrations: migrations\n", 1)
+	if err := os.WriteFile(filepath.Join(vdir, "variant.yaml"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	v2, _ := m.buildVariant(t, "--version", "0.2.0")
 	m.ok(t, "repo", "add", repo, "dev", "0.1.0", "--keys", keys, "--image-dir", v1.Dir)
 	m.ok(t, "repo", "add", repo, "dev", "0.2.0", "--keys", keys, "--image-dir", v2.Dir)
@@ -169,10 +196,10 @@ func TestUpdateV1ToV2(t *testing.T) {
 		t.Fatalf("after the interrupted update, os-release:\n%s", osr)
 	}
 
-	// The retried update: apply and reboot (the request never answers: the guest
-	// reboots under it).
+	// The retried update, through the settings API: apiclient update apply --reboot
+	// (the request never answers: the guest reboots under it).
 	started := time.Now()
-	failed := applyAndReboot(ctx, c)
+	failed := applyAndReboot(ctx, c, "/usr/bin/apiclient", "update", "apply", "--reboot")
 	waitReadyOr(t, ctx, vm, ready, failed, "0.2.0")
 	t.Logf("update applied and rebooted to ready in %s", time.Since(started).Round(time.Second))
 	c.Close()
@@ -208,14 +235,15 @@ func TestUpdateV1ToV2(t *testing.T) {
 		}
 		time.Sleep(2 * time.Second)
 	}
-	if motd := exec(c2, "/usr/bin/apiclient", "get", "motd"); !strings.Contains(motd, "kept across the update") {
-		t.Fatalf("settings not kept: %s", motd)
+	// kept, and migrated by 0.2.0's migration
+	if motd := exec(c2, "/usr/bin/apiclient", "get", "motd"); !strings.Contains(motd, "KEPT ACROSS THE UPDATE") {
+		t.Fatalf("settings not kept and migrated: %s", motd)
 	}
 
 	// Automatic rollback: 0.3.0 goes to slot A with one try, never gets ready, init's
 	// watchdog reboots, and systemd-boot falls back to B (0.2.0) by itself.
 	m.ok(t, "repo", "add", repo, "dev", "0.3.0", "--keys", keys, "--image-dir", v3.Dir)
-	failed = applyAndReboot(ctx, c2)
+	failed = applyAndReboot(ctx, c2, "/usr/bin/updater", "apply", "-reboot")
 	line := waitReadyOr(t, ctx, vm, regexp.MustCompile(`rebooting to fall back`), failed, "init's watchdog rolling 0.3.0 back")
 	t.Logf("watchdog: %s", line)
 	waitReady(vm, "0.2.0 after the rollback")
@@ -237,6 +265,96 @@ func TestUpdateV1ToV2(t *testing.T) {
 	}
 	if st.Booted != "b" || states["b"] != "good" || states["a"] != "exhausted" {
 		t.Fatalf("bootslot status after the rollback: %+v", st)
+	}
+	// 0.3.0 moved the datastore to 0.3.0; back on 0.2.0 the staged (empty) move is the
+	// evidence that nothing changed, and the settings are 0.2.0's again
+	if motd := exec(c3, "/usr/bin/apiclient", "get", "motd"); !strings.Contains(motd, "KEPT ACROSS THE UPDATE") {
+		t.Fatalf("settings after the rollback: %s", motd)
+	}
+	inactiveEmpty := func(what string) {
+		t.Helper()
+		if err := json.Unmarshal([]byte(exec(c3, "/usr/bin/bootslot", "status")), &st); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range st.Slots {
+			if s.Slot == "a" && s.State != "none" {
+				t.Fatalf("%s: slot a is %q, want none (cleared): %+v", what, s.State, st)
+			}
+		}
+	}
+
+	// Cancel through the API: apply in the background, cancel once root bytes are
+	// written; the slot is cleared.
+	exec(c3, "/usr/bin/apiclient", "update", "apply", "--no-wait")
+	for deadline := time.Now().Add(5 * time.Minute); ; {
+		var us struct {
+			State    string
+			Progress struct {
+				Step    string
+				Written int64
+			}
+		}
+		if err := json.Unmarshal([]byte(exec(c3, "/usr/bin/apiclient", "update", "status")), &us); err != nil {
+			t.Fatal(err)
+		}
+		if us.State == "applying" && us.Progress.Step == "root" && us.Progress.Written > 0 {
+			break
+		}
+		if us.State != "applying" || time.Now().After(deadline) {
+			t.Fatalf("waiting to cancel, status %+v", us)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	exec(c3, "/usr/bin/apiclient", "update", "cancel")
+	for deadline := time.Now().Add(time.Minute); ; {
+		var us struct{ State string }
+		if err := json.Unmarshal([]byte(exec(c3, "/usr/bin/apiclient", "update", "status")), &us); err != nil {
+			t.Fatal(err)
+		}
+		if us.State == "cancelled" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after cancel, status %+v", us)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	inactiveEmpty("after cancel")
+
+	// Attacks on the targets: the updater refuses each with a line that says why, and
+	// leaves the slot cleared.
+	applyRefused := func(what, want string) {
+		t.Helper()
+		r, err := c3.Exec(ctx, []string{"/usr/bin/updater", "apply"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Exit == 0 || !strings.Contains(r.Stderr, want) {
+			t.Fatalf("%s: updater apply exit %d, want a refusal naming %q:\n%s%s", what, r.Exit, want, r.Stdout, tail(r.Stderr, 20))
+		}
+		t.Logf("%s refused: %s", what, lastLine(r.Stderr))
+		inactiveEmpty(what)
+	}
+	rootTarget, err := filepath.Glob(filepath.Join(repo, "targets", "*.dev-x86_64-0.3.0-root.zst"))
+	if err != nil || len(rootTarget) != 1 {
+		t.Fatalf("0.3.0's root target: %v %v", rootTarget, err)
+	}
+	orig, err := os.ReadFile(rootTarget[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a valid zstd stream of other content, padded to the listed length
+	if err := os.WriteFile(rootTarget[0], tamperedZstd(t, len(orig)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	applyRefused("tampered target", "sha256 mismatch")
+	// longer than listed (an endless-data attack)
+	if err := os.WriteFile(rootTarget[0], append(append([]byte{}, orig...), make([]byte, 1<<20)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	applyRefused("oversized target", "longer than its")
+	if err := os.WriteFile(rootTarget[0], orig, 0o644); err != nil {
+		t.Fatal(err)
 	}
 
 	// Attacks on the metadata: the updater refuses each with a line that says why.
@@ -285,6 +403,71 @@ func TestUpdateV1ToV2(t *testing.T) {
 	refused("forged timestamp", "threshold")
 	m.ok(t, "repo", "refresh", repo, "--keys", keys)
 	exec(c3, "/usr/bin/updater", "check")
+
+	// Downgrade: the repository's max_version goes back to 0.1.0, so the host, above
+	// it, is steered down to 0.1.0 (into slot A), and 0.2.0's staged migration runs
+	// backward.
+	m.ok(t, "repo", "add", repo, "dev", "0.1.0", "--keys", keys, "--image-dir", v1.Dir, "--max-version", "0.1.0")
+	var down struct {
+		Update    *struct{ Version string } `json:"update"`
+		Downgrade bool                      `json:"downgrade"`
+	}
+	if err := json.Unmarshal([]byte(exec(c3, "/usr/bin/updater", "check")), &down); err != nil || down.Update == nil || down.Update.Version != "0.1.0" || !down.Downgrade {
+		t.Fatalf("updater check above max_version chose %+v (%v)", down, err)
+	}
+	failed = applyAndReboot(ctx, c3, "/usr/bin/updater", "apply", "-reboot")
+	waitReadyOr(t, ctx, vm, ready, failed, "the downgrade to 0.1.0")
+	c3.Close()
+	c4, err := control.Dial(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c4.Close()
+	if osr := exec(c4, "/usr/bin/cat", "/usr/lib/os-release"); !strings.Contains(osr, "VERSION_ID=0.1.0\n") {
+		t.Fatalf("after the downgrade, os-release:\n%s", osr)
+	}
+	if motd := exec(c4, "/usr/bin/apiclient", "get", "motd"); !strings.Contains(motd, "kept across the update") {
+		t.Fatalf("settings after the downgrade (0.2.0's migration backward): %s", motd)
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		if err := json.Unmarshal([]byte(exec(c4, "/usr/bin/bootslot", "status")), &st); err != nil {
+			t.Fatal(err)
+		}
+		good := false
+		for _, s := range st.Slots {
+			good = good || (s.Slot == "a" && s.State == "good")
+		}
+		if st.Booted == "a" && good {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bootslot status after the downgrade: %+v", st)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// tamperedZstd is a valid zstd stream of n bytes whose content is not the image's: a
+// short frame, then a skippable frame as padding.
+func tamperedZstd(t *testing.T, n int) []byte {
+	t.Helper()
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := enc.EncodeAll([]byte("not the image that was signed\n"), nil)
+	pad := n - len(b) - 8
+	if pad < 0 {
+		t.Fatalf("target of %d bytes is too small to tamper with", n)
+	}
+	b = binary.LittleEndian.AppendUint32(b, 0x184D2A50)
+	b = binary.LittleEndian.AppendUint32(b, uint32(pad))
+	return append(b, make([]byte, pad)...)
+}
+
+func lastLine(s string) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	return l[len(l)-1]
 }
 
 // syncWriter collects a serial log from QEMU's reader goroutine.
@@ -305,13 +488,13 @@ func (w *syncWriter) String() string {
 	return w.b.String()
 }
 
-// applyAndReboot runs `updater apply -reboot` in the guest. The request never answers
-// when it works (the guest reboots under it); the channel gets its result when the
-// updater fails.
-func applyAndReboot(ctx context.Context, c *control.Client) <-chan control.Result {
+// applyAndReboot runs argv (an apply that reboots) in the guest. The request never
+// answers when it works (the guest reboots under it); the channel gets its result when
+// the apply fails.
+func applyAndReboot(ctx context.Context, c *control.Client, argv ...string) <-chan control.Result {
 	failed := make(chan control.Result, 1)
 	go func() {
-		r, err := c.Exec(ctx, []string{"/usr/bin/updater", "apply", "-reboot"}, "")
+		r, err := c.Exec(ctx, argv, "")
 		if err == nil && r.Exit != 0 {
 			failed <- r
 		}

@@ -61,12 +61,15 @@ func (c *config) args(accel, varsPath string) []string {
 		a = append(a, "-nic", "none")
 	}
 	a = append(a,
-		"-m", strconv.Itoa(c.memoryMiB), "-smp", "1",
+		"-m", strconv.Itoa(c.memoryMiB), "-smp", strconv.Itoa(max(c.cpus, 1)),
 		// A hardware RNG, as clouds give (RDRAND, virtio-rng): without one the guest's
 		// random pool takes seconds to initialise under TCG and blocks getrandom(2)
 		// (mkfs.ext4 of DATA on first boot, Go programs).
 		"-device", "virtio-rng-pci",
 	)
+	if c.cpuModel != "" {
+		a = append(a, "-cpu", c.cpuModel)
+	}
 	switch accel {
 	case AccelKVM:
 		a = append(a, "-accel", "kvm")

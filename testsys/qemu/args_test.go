@@ -143,3 +143,20 @@ func TestArgsUserNetworkAndReboot(t *testing.T) {
 		t.Fatalf("default args: %s", d)
 	}
 }
+
+func TestArgsCPUs(t *testing.T) {
+	img := touch(t, t.TempDir(), "disk.img")
+	c, err := configOf(t, WithDisk(img, false), WithCPUs(2), WithCPUModel("max"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(c.args(AccelTCG, ""), " ")
+	if !strings.Contains(got, "-smp 2 ") || !strings.Contains(got, "-cpu max -accel tcg") {
+		t.Errorf("args: %s", got)
+	}
+	for _, o := range []Option{WithCPUs(0), WithCPUModel(""), WithCPUModel("max -S")} {
+		if _, err := configOf(t, WithDisk(img, false), o); err == nil {
+			t.Errorf("accepted a bad CPU option")
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,8 @@ type config struct {
 	uefiCode  string
 	uefiVars  string // the template; Start copies it
 	memoryMiB int
+	cpus      int    // 0: 1
+	cpuModel  string // "": QEMU's default
 	accel     string
 	serialLog io.Writer
 	timeout   time.Duration
@@ -120,6 +123,29 @@ func WithMemory(mib int) Option {
 			return fmt.Errorf("WithMemory: %d MiB is too little; fix: give at least 16", mib)
 		}
 		c.memoryMiB = mib
+		return nil
+	}
+}
+
+// WithCPUs gives the guest n virtual CPUs (default 1).
+func WithCPUs(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 64 {
+			return fmt.Errorf("WithCPUs: %d: fix: give 1 to 64", n)
+		}
+		c.cpus = n
+		return nil
+	}
+}
+
+// WithCPUModel sets QEMU's -cpu, e.g. "max" (every feature TCG emulates: SHA-NI, AVX2,
+// as a modern host CPU has); default QEMU's own model.
+func WithCPUModel(model string) Option {
+	return func(c *config) error {
+		if model == "" || strings.ContainsAny(model, " \t\n") {
+			return fmt.Errorf("WithCPUModel: %q: fix: name a QEMU CPU model, e.g. max", model)
+		}
+		c.cpuModel = model
 		return nil
 	}
 }

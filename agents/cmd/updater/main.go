@@ -32,6 +32,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/kitbash-dev/kitbash/agents/internal/bootslot"
@@ -130,7 +131,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sys syste
 		return exitError
 	}
 	if err := do(ctx, cmd, c, reboot, report, stdout, stderr, sys); err != nil {
-		fmt.Fprintf(stderr, "updater: %s: %v\n", cmd, err)
+		msg := err.Error()
+		if !strings.HasPrefix(msg, cmd) { // Check's and Apply's errors name their step
+			msg = cmd + ": " + msg
+		}
+		fmt.Fprintf(stderr, "updater: %s\n", msg)
 		return exitError
 	}
 	return exitOK

@@ -86,13 +86,20 @@ func (u *Updater) Apply(ctx context.Context, ch Choice) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apply %s: %w", up.Version, err)
 	}
-	res := &Result{Slot: p.slot, Version: up.Version, Written: map[string]int64{}, Migrations: ch.Migrations}
+	res := &Result{Slot: p.slot, Version: up.Version, Written: map[string]int64{}, Migrations: ch.Migrations, Steps: map[string]time.Duration{}}
+	mark := time.Now()
+	stepDone := func(step string) {
+		now := time.Now()
+		res.Steps[step] += now.Sub(mark)
+		mark = now
+	}
 
 	u.report(Progress{Step: "clear"})
 	if _, err := bootslot.ClearInactive(u.Machine.Host); err != nil {
 		return nil, fmt.Errorf("apply %s: clear slot %s: %w", up.Version, p.slot, err)
 	}
 	u.report(Progress{Step: "clear", Done: true})
+	stepDone("clear")
 
 	var temps []string
 	fail := func(step string, err error) (*Result, error) {
@@ -120,6 +127,7 @@ func (u *Updater) Apply(ctx context.Context, ch Choice) (*Result, error) {
 			return fail(fmt.Sprintf("%s (%s to %s %s)", img.step, img.target, img.part.Name, img.part.Dev), err)
 		}
 		res.Written[img.step] = n
+		stepDone(img.step)
 	}
 
 	dir := filepath.Join(u.Machine.Host.ESPDir(), p.slot)
@@ -149,10 +157,12 @@ func (u *Updater) Apply(ctx context.Context, ch Choice) (*Result, error) {
 	if err := syncDir(dir); err != nil {
 		return fail("boot", err)
 	}
+	stepDone("boot")
 
 	if err := u.downloadMigrations(ctx, ch.Running, up.Version, ch.Migrations); err != nil {
 		return fail("migrations", err)
 	}
+	stepDone("migrations")
 
 	if err := ctx.Err(); err != nil {
 		return fail("set-next", err)
@@ -163,6 +173,7 @@ func (u *Updater) Apply(ctx context.Context, ch Choice) (*Result, error) {
 		return fail("set-next", err)
 	}
 	res.Entry = name
+	stepDone("set-next")
 	res.Duration = time.Since(start)
 	u.report(Progress{Step: "done", Done: true})
 	return res, nil

@@ -310,6 +310,11 @@ func TestApply(t *testing.T) {
 	if res.Slot != "b" || res.Entry != "kitbash-b+1.conf" || res.Version != "0.2.0" {
 		t.Errorf("result %+v", res)
 	}
+	for _, step := range []string{"clear", "root", "hash", "boot", "migrations", "set-next"} {
+		if _, ok := res.Steps[step]; !ok {
+			t.Errorf("no duration for step %s: %v", step, res.Steps)
+		}
+	}
 	wantWritten := map[string]int64{"root": int64(len(r.rootImg)), "hash": int64(len(r.hashImg)), "vmlinuz": int64(len(r.kernel)), "initrd": int64(len(r.initrd))}
 	for k, v := range wantWritten {
 		if res.Written[k] != v {

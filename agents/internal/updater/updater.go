@@ -103,4 +103,6 @@ type Result struct {
 	Written    map[string]int64 `json:"written"` // bytes written per image: root, hash, vmlinuz, initrd
 	Migrations []string         `json:"migrations,omitempty"`
 	Duration   time.Duration    `json:"duration_ns"`
+	// Steps is how long each step took: clear, root, hash, boot, migrations, set-next.
+	Steps map[string]time.Duration `json:"steps_ns"`
 }
