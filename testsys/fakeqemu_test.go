@@ -136,17 +136,17 @@ func (g *fakeGuest) run(argv []string) (int, string, string) {
 		return 1, "", "apiclient: PATCH /v1/settings: 400\n  no.such.key: unknown setting\n"
 	case cmd == "/usr/bin/cat /run/motd":
 		return 0, g.motd + "\n", ""
-	case strings.HasPrefix(cmd, "/usr/bin/sh -c wc -c < '/usr/bin/migrator' && sha256sum"):
-		return 0, fmt.Sprintf("%d\n%s  /usr/bin/migrator\n", len(g.file()), sum()), ""
-	case strings.HasPrefix(cmd, "/usr/bin/sh -c dd if='/usr/bin/migrator'"):
+	case strings.HasPrefix(cmd, "/usr/bin/sh -c wc -c < '/usr/bin/updater' && sha256sum"):
+		return 0, fmt.Sprintf("%d\n%s  /usr/bin/updater\n", len(g.file()), sum()), ""
+	case strings.HasPrefix(cmd, "/usr/bin/sh -c dd if='/usr/bin/updater'"):
 		m := regexp.MustCompile(`bs=(\d+) skip=(\d+) count=(\d+)`).FindStringSubmatch(cmd)
 		bs, _ := strconv.Atoi(m[1])
 		skip, _ := strconv.Atoi(m[2])
 		count, _ := strconv.Atoi(m[3])
 		data := g.file()
 		return 0, string(data[bs*skip : min(len(data), bs*(skip+count))]), ""
-	case cmd == "/usr/bin/sha256sum /usr/bin/migrator":
-		return 0, sum() + "  /usr/bin/migrator\n", ""
+	case cmd == "/usr/bin/sha256sum /usr/bin/updater":
+		return 0, sum() + "  /usr/bin/updater\n", ""
 	}
 	return 127, "", "fake guest: unknown command " + cmd
 }

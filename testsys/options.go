@@ -30,7 +30,7 @@ const (
 	DefaultBootTimeout    = 180 * time.Second
 	DefaultCommandTimeout = 90 * time.Second
 	DefaultMemoryMiB      = 1024
-	DefaultTamperFile     = "/usr/bin/migrator"
+	DefaultTamperFile     = "/usr/bin/updater"
 )
 
 // Options say what to test and how. Only ImageDir is required.

@@ -32,7 +32,7 @@ func fakeImage(t *testing.T) string {
 	disk := make([]byte, 8<<20)
 	copy(disk[fakeRootOffset+fakeFileAt:], file)
 	write(t, filepath.Join(dir, "dev-0.1.0.img"), disk)
-	hostFile := filepath.Join(t.TempDir(), "migrator")
+	hostFile := filepath.Join(t.TempDir(), "updater")
 	write(t, hostFile, file)
 	im := imageinfo.Image{
 		Schema: imageinfo.Schema, Variant: "dev", Version: "0.1.0", Arch: "x86_64",
@@ -111,7 +111,7 @@ func TestRunAllSuitesAgainstAFakeGuest(t *testing.T) {
 	// The middle block of the 10 whole blocks is block 5, at ROOT-A 8192+5*4096.
 	tamper := rep.Cases[len(rep.Cases)-1]
 	notes := strings.Join(tamper.Notes, "\n")
-	for _, w := range []string{"disk offset " + strconv.Itoa(fakeRootOffset+fakeFileAt+5*blockSize+blockSize/2), "verity data block 7,", "block 5 of /usr/bin/migrator", "data block 7 is corrupted"} {
+	for _, w := range []string{"disk offset " + strconv.Itoa(fakeRootOffset+fakeFileAt+5*blockSize+blockSize/2), "verity data block 7,", "block 5 of /usr/bin/updater", "data block 7 is corrupted"} {
 		if !strings.Contains(notes, w) {
 			t.Errorf("tamper notes lack %q:\n%s", w, notes)
 		}

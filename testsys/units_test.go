@@ -163,7 +163,7 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(o.Suites, SuiteNames()) || o.BootTimeout != DefaultBootTimeout || o.OVMFCode != DefaultOVMFCode ||
-		o.Accel != "tcg" || o.TamperFile != "/usr/bin/migrator" || o.MemoryMiB != DefaultMemoryMiB || o.Log == nil {
+		o.Accel != "tcg" || o.TamperFile != "/usr/bin/updater" || o.MemoryMiB != DefaultMemoryMiB || o.Log == nil {
 		t.Errorf("defaults %+v", o)
 	}
 }

@@ -164,7 +164,7 @@ func TestExecWhenTheGuestGoesAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	_, err = c.Exec(t.Context(), []string{"sha256sum", "/usr/bin/migrator"}, "")
+	_, err = c.Exec(t.Context(), []string{"sha256sum", "/usr/bin/updater"}, "")
 	if !errors.Is(err, ErrClosed) {
 		t.Errorf("Exec = %v, want ErrClosed", err)
 	}
