@@ -5,14 +5,14 @@ SHELL := /bin/bash
 GO ?= go
 TOOLS_BIN := $(CURDIR)/.tools/bin
 KITBASH := $(CURDIR)/bin/kitbash
-GOFILES := $(shell find builder -name '*.go' -not -path '*/testdata/*') go.mod go.sum
+GOFILES := $(shell find builder testsys -name '*.go' -not -path '*/testdata/*') go.mod go.sum
 
 # Our Go sources (the agents' vendored modules are not ours to format).
 FMT_PATHS = builder hack test $(shell find agents -name '*.go' -not -path 'agents/vendor/*')
 
 export PATH := $(TOOLS_BIN):$(PATH)
 
-.PHONY: all tools kitbash sdk packages kits images test unit integration fuzz bench update-golden fmt vet clean
+.PHONY: all tools kitbash sdk packages kits images test unit integration fuzz bench repro update-golden fmt vet clean
 
 all: tools kitbash sdk packages kits images
 
@@ -71,6 +71,13 @@ integration: tools $(KITBASH)
 
 bench: tools $(KITBASH) images
 	$(GO) run ./hack/bench -kitbash $(KITBASH) -buildkitd $(TOOLS_BIN)/buildkitd -buildctl $(TOOLS_BIN)/buildctl -out build/bench/results.json
+
+# The SDK, every package, every kit and the dev image built twice from empty caches on two
+# simulated machines (other directory, host name, umask, time zone and wall clock; the same
+# SOURCE_DATE_EPOCH), every digest compared, diffoscope on each pair that differs; non-zero
+# on any difference. REPRO_FLAGS=-inject-nondeterminism proves that it notices one.
+repro: tools $(KITBASH)
+	$(GO) run ./hack/repro -kitbash $(KITBASH) -buildkitd $(TOOLS_BIN)/buildkitd $(REPRO_FLAGS)
 
 # Packages whose tests compare with golden files take -update.
 GOLDEN_PKGS = $(shell grep -rl '"rewrite golden files"' --include='*_test.go' builder | xargs -r -n1 dirname | sort -u | sed 's|^|./|')
