@@ -14,6 +14,7 @@ import (
 
 	"github.com/kitbash-dev/kitbash/builder/attest"
 	"github.com/kitbash-dev/kitbash/builder/kit"
+	"github.com/kitbash-dev/kitbash/builder/kitsrc"
 	"github.com/kitbash-dev/kitbash/builder/ocistore"
 	"github.com/kitbash-dev/kitbash/builder/project"
 	"github.com/kitbash-dev/kitbash/builder/regref"
@@ -44,14 +45,16 @@ func newPublishKitCmd(g *globals) *cobra.Command {
 	var unsigned bool
 	c := &cobra.Command{
 		Use:   "kit NAME --to REGISTRY/REPO[:TAG]",
-		Short: "Build a kit, push it, sign it and attach its SBOM and provenance",
+		Short: "Build a kit, push it, sign it and attach its SBOM, provenance and sources",
 		Long: `Builds the kit (a no-op when it is up to date), pushes it to the repository (tag: the kit's
 version unless --to names one; blobs the registry has are not sent again), signs its digest
 with a cosign-compatible signature (key: --key or Kitbash.yaml signing.key; password from
 $COSIGN_PASSWORD or the variable signing.password-env names, or a prompt) and attaches a
-deterministic SPDX 2.3 SBOM and SLSA v1 provenance as OCI 1.1 referrers (or the referrers
-tag where a registry has no referrers API). Publishing an unchanged kit again uploads no
-blob and adds no signature. Auth comes from the Docker config and credential helpers.
+deterministic SPDX 2.3 SBOM, SLSA v1 provenance and the kit's sources (a deterministic tar
+of Kitbash.yaml, Kitbash.lock, the kit spec and the spec folders and path sources of its
+packages, which kitbash rebuild builds again) as OCI 1.1 referrers (or the referrers tag
+where a registry has no referrers API). Publishing an unchanged kit again uploads no blob
+and adds no signature. Auth comes from the Docker config and credential helpers.
 
 Check it with: cosign verify --key KEY.pub --insecure-ignore-tlog REPO@DIGEST`,
 		Example: "  kitbash publish kit core --to 127.0.0.1:5000/kitbash/core\n  kitbash publish kit core --to registry.example.org/me/kits/core:0.1.0 --key keys/me.key",
@@ -84,7 +87,11 @@ Check it with: cosign verify --key KEY.pub --insecure-ignore-tlog REPO@DIGEST`,
 			if !hasTag(to) { // go-containerregistry reads "latest" into a reference without one
 				ref = ref.Context().Tag(k.Version)
 			}
-			res, err := publishKit(ctx, store, k, ref, signer, keyID)
+			sources, err := g.kitSources(ctx, k.Name, f.kitFlags, k)
+			if err != nil {
+				return err
+			}
+			res, err := publishKit(ctx, store, k, ref, signer, keyID, sources)
 			if err != nil {
 				return err
 			}
@@ -157,8 +164,9 @@ func (g *globals) loadSigner(l *project.Loaded, keyFile string, unsigned bool) (
 	return s, s.KeyID(), nil
 }
 
-// publishKit pushes, signs and attaches.
-func publishKit(ctx context.Context, store *ocistore.Store, k builtKit, ref name.Reference, signer *sign.Signer, keyID string) (published, error) {
+// publishKit pushes, signs, and attaches the SBOM, the provenance and the kit's sources
+// tar (kitSources).
+func publishKit(ctx context.Context, store *ocistore.Store, k builtKit, ref name.Reference, signer *sign.Signer, keyID string, sources []byte) (published, error) {
 	d, up, err := kit.Push(ctx, store, k.Digest, ref)
 	if err != nil {
 		return published{}, err
@@ -178,7 +186,7 @@ func publishKit(ctx context.Context, store *ocistore.Store, k builtKit, ref name
 	if err != nil {
 		return published{}, err
 	}
-	prov, err := attest.Provenance(provenanceInput(k, d))
+	prov, err := attest.Provenance(provenanceInput(k, d, sha256Digest(sources)))
 	if err != nil {
 		return published{}, err
 	}
@@ -186,7 +194,11 @@ func publishKit(ctx context.Context, store *ocistore.Store, k builtKit, ref name
 	for _, a := range []struct {
 		artifactType, mediaType string
 		data                    []byte
-	}{{attest.SBOMArtifactType, "application/spdx+json", sbom}, {attest.ProvenanceArtifactType, "application/vnd.in-toto+json", prov}} {
+	}{
+		{attest.SBOMArtifactType, "application/spdx+json", sbom},
+		{attest.ProvenanceArtifactType, "application/vnd.in-toto+json", prov},
+		{kitsrc.ArtifactType, kitsrc.ArtifactType, sources},
+	} {
 		desc, uploaded, err := attest.Attach(ctx, d, a.artifactType, a.mediaType, a.data, ann, kit.RemoteOptions(ctx)...)
 		if err != nil {
 			return published{}, fmt.Errorf("attach %s to %s: %w", a.artifactType, d, err)
@@ -196,8 +208,9 @@ func publishKit(ctx context.Context, store *ocistore.Store, k builtKit, ref name
 	return res, nil
 }
 
-// provenanceInput records the kit's build: its SDK, and each package's spec and sources.
-func provenanceInput(k builtKit, d name.Digest) attest.ProvenanceInput {
+// provenanceInput records the kit's build: its SDK, each package's spec and sources, and
+// the digest of the sources tar attached to it.
+func provenanceInput(k builtKit, d name.Digest, sourcesDigest string) attest.ProvenanceInput {
 	in := attest.ProvenanceInput{Kit: k.config, Digest: k.Digest, Name: d.Context().String(), BuilderID: builderID(),
 		Parameters: map[string]string{"kit": k.Name, "version": k.Version}}
 	if k.config.Source != "" {
@@ -212,6 +225,7 @@ func provenanceInput(k builtKit, d name.Digest) attest.ProvenanceInput {
 		}
 	}
 	add("oci:sdk", k.config.SDK)
+	add(kitsrc.DependencyPrefix+k.Name, sourcesDigest)
 	for _, p := range k.config.Packages {
 		add("spec:"+p.Name, p.SpecDigest)
 		for _, s := range p.Sources {

@@ -62,6 +62,7 @@ KITBASH_BUILDKITD. Flags win over the environment.`,
 		newRunCmd(g),
 		newTestCmd(g),
 		newRepoCmd(g),
+		newRebuildCmd(g),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())

@@ -164,7 +164,7 @@ func TestKitsPublishVerifyConsume(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &insp); err != nil {
 		t.Fatal(err)
 	}
-	if len(insp.Kit.Packages) != len(first.Packages) || len(insp.Signatures) == 0 || insp.Signatures[0].KeyID != pub.KeyID || len(insp.Referrers) != 2 || insp.SBOM.Packages < 3 {
+	if len(insp.Kit.Packages) != len(first.Packages) || len(insp.Signatures) == 0 || insp.Signatures[0].KeyID != pub.KeyID || len(insp.Referrers) != 3 || insp.SBOM.Packages < 3 {
 		t.Fatalf("inspect: %s", r.stdout)
 	}
 	if r := a.kb(t, "kit", "verify", pub.Ref, "--key", filepath.Join(keys, "core.pub"), "--key", filepath.Join(t.TempDir(), "missing.pub")); r.code == 0 {
