@@ -15,8 +15,9 @@ mkdir -p "$bindir"
 # the GPTs kitbash and the initramfs write, cryptsetup-bin (veritysetup) to check kitbash's
 # verity trees, cpio to read back the initramfs, mtools to read boot entries off an ESP,
 # qemu-system-x86 and ovmf to boot images
-# (under TCG here: this machine kind's /dev/kvm cannot run stock kernels).
-packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin cpio qemu-system-x86 ovmf mtools)
+# (under TCG here: this machine kind's /dev/kvm cannot run stock kernels); diffoscope-minimal
+# (and zstd, for the update images) to show where two builds differ in `make repro`.
+packages=(runc mmdebstrap uidmap ca-certificates docker-registry fdisk gdisk cryptsetup-bin cpio qemu-system-x86 ovmf mtools diffoscope-minimal zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

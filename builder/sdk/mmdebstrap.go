@@ -41,6 +41,10 @@ func mmdebstrapArgs(j rootfsJob) []string {
 	args = append(args,
 		`--setup-hook=mkdir -p "$1"/var/cache/apt/archives/`,
 		"--setup-hook=sync-in "+j.debsIn+" /var/cache/apt/archives/",
+		// sync-in gives the directory the mode of the host's .deb cache, which follows
+		// the builder's umask (0700 under umask 077): fix it, or the SDK's digest
+		// depends on who built it (found by make repro).
+		`--setup-hook=chmod 0755 "$1"/var/cache/apt/archives`,
 		"--customize-hook=sync-out /var/cache/apt/archives "+j.debsOut,
 		`--customize-hook=chroot "$1" dpkg-query -W -f='${db:Status-Abbrev}${Package}=${Version}\n' > `+shellQuote(j.pkgList),
 		// Copied from the host by mmdebstrap (network settings and the apt sources

@@ -24,6 +24,7 @@ func TestMmdebstrapArgs(t *testing.T) {
 		"--include=erofs-utils,zstd",
 		`--aptopt=Acquire::Check-Date "false"`,
 		"--setup-hook=sync-in /c/debs /var/cache/apt/archives/",
+		`--setup-hook=chmod 0755 "$1"/var/cache/apt/archives`,
 		"--customize-hook=sync-out /var/cache/apt/archives /c/debs-incoming-1",
 		"--skip=download/empty",
 		"--skip=essential/unlink",
