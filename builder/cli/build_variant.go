@@ -29,12 +29,20 @@ type builtVariant struct {
 	QCOW2    string   `json:"qcow2,omitempty"`
 	RootHash string   `json:"rootHash"`
 	Packages []string `json:"packages"`
-	Duration string   `json:"duration"`
+	// Status is "built", or "up to date" when the image was current and not rebuilt.
+	Status   string `json:"status"`
+	Duration string `json:"duration"`
 }
+
+// Statuses of `build variant`.
+const (
+	variantBuilt    = "built"
+	variantUpToDate = "up to date"
+)
 
 func newBuildVariantCmd(g *globals) *cobra.Command {
 	f := buildFlags{build: true}
-	var qcow2 bool
+	var qcow2, force bool
 	var version string
 	c := &cobra.Command{
 		Use:   "variant NAME",
@@ -47,16 +55,26 @@ image and a PRIVATE ext4 file system made in the SDK, the dm-verity tree, an ini
 the agents' init, a systemd-boot ESP made in the SDK, and a GPT disk with ESP, ROOT-A,
 HASH-A, ROOT-B, HASH-B (empty), PRIVATE and DATA. Also written: zstd update images of the
 root, hash tree and boot files, the SPDX SBOM, image.json and SHA256SUMS. The same inputs
-give the same bytes.`,
-		Example: "  kitbash build variant dev\n  kitbash build variant dev --qcow2",
+give the same bytes.
+
+When the image directory already holds the image of the same inputs (the variant, version,
+packages, update root, migrations, SDK, SOURCE_DATE_EPOCH, --qcow2 and this kitbash
+binary) and SHA256SUMS and every file it lists still have the size and modification time
+the build left (build/images/NAME/VERSION/.kitbash-build.json), nothing is assembled and
+the image is reported up to date; the engine is not started. --force assembles anyway.`,
+		Example: "  kitbash build variant dev\n  kitbash build variant dev --qcow2\n  kitbash build variant dev --force",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, err := g.buildVariant(cmd.Context(), args[0], f, qcow2, version)
+			out, err := g.buildVariant(cmd.Context(), args[0], f, variantOptions{qcow2: qcow2, force: force, version: version})
 			if err != nil {
 				return err
 			}
 			return g.emit(out, func() {
-				fmt.Fprintf(g.stdout, "variant %s %s: %s (%d packages, %s)\n", out.Variant, out.Version, filepath.Join(out.Dir, out.Disk), len(out.Packages), out.Duration)
+				state := ""
+				if out.Status == variantUpToDate {
+					state = "up to date, "
+				}
+				fmt.Fprintf(g.stdout, "variant %s %s: %s%s (%d packages, %s)\n", out.Variant, out.Version, state, filepath.Join(out.Dir, out.Disk), len(out.Packages), out.Duration)
 				fmt.Fprintf(g.stdout, "slot A root hash %s\n", out.RootHash)
 			})
 		},
@@ -64,6 +82,7 @@ give the same bytes.`,
 	fl := c.Flags()
 	fl.StringVar(&version, "version", "", "the OS version to build (default: release-version in Kitbash.yaml), e.g. to make an update")
 	fl.BoolVar(&qcow2, "qcow2", false, "also write a qcow2 copy of the disk (as formats: [qcow2] in variant.yaml does)")
+	fl.BoolVar(&force, "force", false, "assemble the image even when it is up to date")
 	fl.BoolVar(&f.release, "release", false, "release rules: refuse specs that opt into the network, and unlocked, unsigned or untrusted kits")
 	fl.BoolVar(&f.allowUnsigned, "allow-unsigned", false, "use external kits locked unsigned (local development only; warns on every use)")
 	fl.IntVar(&f.jobs, "jobs", 2, "packages built at once")
@@ -72,8 +91,15 @@ give the same bytes.`,
 	return c
 }
 
-func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, qcow2 bool, version string) (builtVariant, error) {
+// variantOptions are build variant's own flags.
+type variantOptions struct {
+	qcow2, force bool
+	version      string // default: the project's release-version
+}
+
+func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, o variantOptions) (builtVariant, error) {
 	start := time.Now()
+	version := o.version
 	if version != "" && !project.ValidVersion(version) {
 		return builtVariant{}, fmt.Errorf("--version %q: fix: give a version like 0.2.0 (MAJOR.MINOR.PATCH[-pre])", version)
 	}
@@ -155,15 +181,47 @@ func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, q
 	if !ls.store.Has(ls.digest) {
 		return builtVariant{}, fmt.Errorf("sdk %s is not in the local store %s; fix: run `kitbash sdk build`", ls.digest, ls.store.Dir())
 	}
+	epoch, err := g.sourceDateEpoch(l.Dir, project.FileName)
+	if err != nil {
+		return builtVariant{}, err
+	}
+	if version == "" {
+		version = l.Project.ReleaseVersion
+	}
+	outDir := imageinfo.Dir(l.Dir, v.Name, version)
+	var updateRoot []byte
+	if r := v.Updates.Root; r != "" {
+		if updateRoot, err = os.ReadFile(filepath.Join(filepath.Dir(filepath.Join(l.Dir, variant.Dir, v.Name, variant.File)), r)); err != nil {
+			return builtVariant{}, fmt.Errorf("%s: updates.root: %w", v.File, err)
+		}
+	}
+	in := assemble.Input{Variant: &v.Spec, Version: version, Packages: pkgs, SDK: ls.digest.String(), UpdateRoot: updateRoot, Migrations: v.Migrations}
+	opts := []assemble.Option{assemble.WithEpoch(time.Unix(epoch, 0)), assemble.WithLog(g.stderr), assemble.WithQCOW2(o.qcow2)}
+	result := func(im *imageinfo.Image, status string) builtVariant {
+		a, _ := im.Slot("a")
+		return builtVariant{Variant: v.Name, Version: version, Dir: outDir, Disk: im.Disk, QCOW2: im.QCOW2, RootHash: a.RootHash,
+			Packages: im.Packages, Status: status, Duration: time.Since(start).Round(time.Millisecond).String()}
+	}
+	tool, err := assemble.ExecutableID()
+	if err != nil {
+		return builtVariant{}, fmt.Errorf("image %s %s: %w", v.Name, version, err)
+	}
+	opts = append(opts, assemble.WithTool(tool))
+	if !o.force {
+		im, why, err := assemble.Current(in, outDir, opts...)
+		if err != nil {
+			return builtVariant{}, fmt.Errorf("image %s %s: %w", v.Name, version, err)
+		}
+		if im != nil {
+			return result(im, variantUpToDate), nil
+		}
+		fmt.Fprintf(g.stderr, "image: assembling %s %s: %s\n", v.Name, version, why)
+	}
 	sdkCfg, err := sdk.LoadConfig(ls.store, ls.digest)
 	if err != nil {
 		return builtVariant{}, err
 	}
 	cs, err := ls.store.ContentStore(ctx)
-	if err != nil {
-		return builtVariant{}, err
-	}
-	epoch, err := g.sourceDateEpoch(l.Dir, project.FileName)
 	if err != nil {
 		return builtVariant{}, err
 	}
@@ -176,24 +234,11 @@ func (g *globals) buildVariant(ctx context.Context, name string, f buildFlags, q
 		Client: e.Client, Store: cs, Epoch: epoch, Progress: g.progressMode(), Log: g.stderr,
 		Base: sandbox.Base{Ref: sdk.ImageName(ls.locked.Name, ls.digest), StoreID: "kitbash-store", Env: sdkCfg.Env},
 	}
-	if version == "" {
-		version = l.Project.ReleaseVersion
-	}
-	outDir := imageinfo.Dir(l.Dir, v.Name, version)
-	var updateRoot []byte
-	if r := v.Updates.Root; r != "" {
-		if updateRoot, err = os.ReadFile(filepath.Join(filepath.Dir(filepath.Join(l.Dir, variant.Dir, v.Name, variant.File)), r)); err != nil {
-			return builtVariant{}, fmt.Errorf("%s: updates.root: %w", v.File, err)
-		}
-	}
-	im, err := assemble.Build(ctx, assemble.Input{Variant: &v.Spec, Version: version, Packages: pkgs, SDK: ls.digest.String(), UpdateRoot: updateRoot, Migrations: v.Migrations}, outDir,
-		assemble.WithRunner(runner), assemble.WithEpoch(time.Unix(epoch, 0)), assemble.WithLog(g.stderr), assemble.WithQCOW2(qcow2))
+	im, err := assemble.Build(ctx, in, outDir, append(opts, assemble.WithRunner(runner))...)
 	if err != nil {
 		return builtVariant{}, err
 	}
-	a, _ := im.Slot("a")
-	return builtVariant{Variant: v.Name, Version: version, Dir: outDir, Disk: im.Disk, QCOW2: im.QCOW2, RootHash: a.RootHash,
-		Packages: im.Packages, Duration: time.Since(start).Round(time.Millisecond).String()}, nil
+	return result(im, variantBuilt), nil
 }
 
 // variantKits maps every package the variant's kits carry to its kit, and names the

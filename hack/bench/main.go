@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -17,15 +18,28 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// row is one figure next to its baseline from the same run, both in Unit.
 type row struct {
 	Name         string  `json:"name"`
-	Kitbash      float64 `json:"kitbashMs"`
+	Unit         string  `json:"unit"` // unitMs (a median) or unitBytes
+	Kitbash      float64 `json:"kitbash"`
 	BaselineName string  `json:"baseline"`
-	Baseline     float64 `json:"baselineMs"`
-	Ratio        float64 `json:"ratio"`
-	GoalMs       float64 `json:"goalMs,omitempty"`
-	Runs         int     `json:"runs"`
+	Baseline     float64 `json:"baselineValue"`
+	Ratio        float64 `json:"ratio"` // Kitbash / Baseline
+	// Goal is the most Kitbash may be, in Unit; nil when the row has none.
+	Goal *float64 `json:"goal,omitempty"`
+	Runs int      `json:"runs"`
+	// Note says what exactly was measured when the name cannot.
+	Note string `json:"note,omitempty"`
 }
+
+// Units of a row.
+const (
+	unitMs    = "ms"
+	unitBytes = "bytes"
+)
+
+func goal(v float64) *float64 { return &v }
 
 type report struct {
 	Machine map[string]string `json:"machine"`
@@ -84,16 +98,21 @@ func run(ctx context.Context, f flags) error {
 	}
 	var rows []row
 	for _, m := range benches {
-		r, err := m.run(ctx)
+		rs, err := m.run(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", m.name, err)
 		}
-		if r.Baseline > 0 {
-			r.Ratio = r.Kitbash / r.Baseline
+		for _, r := range rs {
+			if r.Unit == "" {
+				r.Unit = unitMs
+			}
+			if r.Baseline > 0 {
+				r.Ratio = r.Kitbash / r.Baseline
+			}
+			rows = append(rows, r)
 		}
-		rows = append(rows, r)
 	}
-	rep := report{Machine: machine(), Rows: rows, Notes: b.notes, Extra: b.extra}
+	rep := report{Machine: b.machine(), Rows: rows, Notes: b.notes, Extra: b.extra}
 	printTable(rep)
 	if err := os.MkdirAll(filepath.Dir(f.out), 0o755); err != nil {
 		return err
@@ -105,19 +124,31 @@ func run(ctx context.Context, f flags) error {
 	return os.WriteFile(f.out, append(js, '\n'), 0o644)
 }
 
-// namedBench is one benchmark and its name for -only.
+// namedBench is one benchmark and its name for -only; it gives one row or more.
 type namedBench struct {
 	name string
-	run  func(context.Context) (row, error)
+	run  func(context.Context) ([]row, error)
+}
+
+// one adapts a benchmark of one row.
+func one(f func(context.Context) (row, error)) func(context.Context) ([]row, error) {
+	return func(ctx context.Context) ([]row, error) {
+		r, err := f(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []row{r}, nil
+	}
 }
 
 // selected is every benchmark in table order, or those -only names.
 func (b *bench) selected() ([]namedBench, error) {
 	all := []namedBench{
-		{"cold-start", b.coldStart}, {"engine-status", b.engineStatus}, {"cached-solve", b.cachedSolve},
-		{"cached-run-cli", b.cachedRunCLI}, {"noop-packages", b.noopPackages}, {"republish", b.republish},
-		{"assembly", b.assembly}, {"verity-tree", b.verityTree}, {"boot-to-ready", b.bootToReady},
-		{"update-apply", b.updateApply},
+		{"cold-start", one(b.coldStart)}, {"engine-status", one(b.engineStatus)}, {"cached-solve", one(b.cachedSolve)},
+		{"cached-run-cli", one(b.cachedRunCLI)}, {"noop-packages", one(b.noopPackages)}, {"noop-variant", one(b.noopVariant)},
+		{"cold-package", one(b.coldPackage)}, {"republish", b.republish},
+		{"assembly", one(b.assembly)}, {"verity-tree", one(b.verityTree)}, {"boot-to-ready", one(b.bootToReady)},
+		{"update-apply", one(b.updateApply)},
 	}
 	if b.f.only == "" {
 		return all, nil
@@ -151,39 +182,90 @@ func (b *bench) selected() ([]namedBench, error) {
 	return out, nil
 }
 
-func machine() map[string]string {
-	m := map[string]string{"cores": fmt.Sprint(runtime.NumCPU()), "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m["cpu"] = strings.TrimSpace(v)
-				break
-			}
-		}
+// machine describes where the figures were taken: CPU, memory, OS and the versions of
+// the tools the rows run.
+func (b *bench) machine() map[string]string {
+	m := map[string]string{"cores": fmt.Sprint(runtime.NumCPU()), "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
+		"date": time.Now().UTC().Format("2006-01-02")}
+	if s, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		m["cpu"] = field(string(s), "model name", ":")
 	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m["kernel"] = strings.TrimSpace(string(b))
+	if s, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb float64
+		fmt.Sscanf(strings.TrimSuffix(field(string(s), "MemTotal", ":"), " kB"), "%f", &kb)
+		m["memory"] = fmt.Sprintf("%.1f GiB", kb/(1<<20))
+	}
+	if s, err := os.ReadFile("/etc/os-release"); err == nil {
+		m["distro"] = strings.Trim(field(string(s), "PRETTY_NAME", "="), `"`)
+	}
+	if s, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m["kernel"] = strings.TrimSpace(string(s))
+	}
+	for k, argv := range map[string][]string{"buildkitd": {b.f.buildkitd, "--version"}, "runc": {"runc", "--version"},
+		"qemu": {"qemu-system-x86_64", "--version"}} {
+		if out, err := exec.Command(argv[0], argv[1:]...).Output(); err == nil {
+			m[k], _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
+		}
 	}
 	return m
 }
 
+// field is the value of the first line of text "key<sep>value", trimmed.
+func field(text, key, sep string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if k, v, ok := strings.Cut(line, sep); ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
 func printTable(rep report) {
-	fmt.Printf("machine: %s, %s cores, %s, kernel %s\n\n", rep.Machine["cpu"], rep.Machine["cores"], rep.Machine["go"], rep.Machine["kernel"])
-	fmt.Printf("%-32s %12s   %-34s %12s %7s   %s\n", "benchmark (median)", "kitbash", "baseline", "", "ratio", "goal")
+	m := rep.Machine
+	fmt.Printf("machine (%s): %s, %s cores, %s RAM, %s, kernel %s, %s\n%s; runc: %s; %s\n\n", m["date"], m["cpu"], m["cores"], m["memory"],
+		m["distro"], m["kernel"], m["go"], m["buildkitd"], m["runc"], m["qemu"])
+	fmt.Printf("%-48s %10s   %-44s %10s %8s   %s\n", "benchmark (median)", "kitbash", "baseline (same run)", "", "ratio", "goal")
 	for _, r := range rep.Rows {
-		goal := "-"
-		if r.GoalMs > 0 {
+		g := "-"
+		if r.Goal != nil {
 			verdict := "met"
-			if r.Kitbash > r.GoalMs {
+			if r.Kitbash > *r.Goal {
 				verdict = "missed"
 			}
-			goal = fmt.Sprintf("< %.0f ms (%s)", r.GoalMs, verdict)
+			g = fmt.Sprintf("<= %s (%s)", format(*r.Goal, r.Unit), verdict)
 		}
-		fmt.Printf("%-32s %9.1f ms   %-34s %9.1f ms %6.2fx   %s\n", r.Name, r.Kitbash, r.BaselineName, r.Baseline, r.Ratio, goal)
+		ratio := "-"
+		if r.Baseline > 0 {
+			ratio = fmt.Sprintf("%.2fx", r.Ratio)
+		}
+		fmt.Printf("%-48s %10s   %-44s %10s %8s   %s\n", r.Name, format(r.Kitbash, r.Unit), r.BaselineName, format(r.Baseline, r.Unit), ratio, g)
+	}
+	fmt.Println()
+	for _, r := range rep.Rows {
+		if r.Note != "" {
+			fmt.Printf("%s: %s\n", r.Name, r.Note)
+		}
 	}
 	for _, n := range rep.Notes {
 		fmt.Println(n)
 	}
+}
+
+// format is v in unit for people: ms below 1 s, s above; bytes in B, KiB or MiB.
+func format(v float64, unit string) string {
+	switch {
+	case unit == unitBytes && v >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", v/(1<<20))
+	case unit == unitBytes && v >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", v/(1<<10))
+	case unit == unitBytes:
+		return fmt.Sprintf("%.0f B", v)
+	case v >= 10000:
+		return fmt.Sprintf("%.1f s", v/1000)
+	case v >= 1000:
+		return fmt.Sprintf("%.2f s", v/1000)
+	}
+	return fmt.Sprintf("%.1f ms", v)
 }
 
 func median(d []time.Duration) float64 {

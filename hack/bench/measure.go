@@ -72,34 +72,41 @@ func (b *bench) timeStarts(n int) ([]time.Duration, error) {
 }
 
 func (b *bench) rawStartStop(ctx context.Context) error {
-	dir := filepath.Join(b.state, "raw")
-	sock := filepath.Join(dir, "bk.sock")
+	defer b.stopRaw()
+	_, err := b.startRaw(ctx, filepath.Join(b.state, "raw"))
+	return err
+}
+
+// startRaw starts a bare buildkitd with kitbash's flags, its root and socket in dir,
+// and returns its address once it answers. stopRaw stops it.
+func (b *bench) startRaw(ctx context.Context, dir string) (string, error) {
+	addr := "unix://" + filepath.Join(dir, "bk.sock")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+		return "", err
 	}
 	t0 := time.Now()
-	cmd := exec.Command(b.f.buildkitd, "--root", filepath.Join(dir, "root"), "--addr", "unix://"+sock,
+	cmd := exec.Command(b.f.buildkitd, "--root", filepath.Join(dir, "root"), "--addr", addr,
 		"--oci-worker=true", "--containerd-worker=false", "--oci-worker-gc=true")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return err
+		return "", fmt.Errorf("start bare buildkitd: %w", err)
 	}
 	b.raw = cmd
-	defer b.stopRaw()
 	for time.Since(t0) < 60*time.Second {
-		if _, err := os.Stat(sock); err == nil {
-			cl, err := client.New(ctx, "unix://"+sock)
+		if _, err := os.Stat(filepath.Join(dir, "bk.sock")); err == nil {
+			cl, err := client.New(ctx, addr)
 			if err == nil {
 				_, err = cl.Info(ctx)
 				cl.Close()
 				if err == nil {
-					return nil
+					return addr, nil
 				}
 			}
 		}
 		time.Sleep(30 * time.Millisecond)
 	}
-	return fmt.Errorf("bare buildkitd did not answer")
+	b.stopRaw()
+	return "", fmt.Errorf("bare buildkitd in %s did not answer in 60 s", dir)
 }
 
 func (b *bench) stopRaw() {
@@ -135,5 +142,24 @@ func (b *bench) engineStatus(context.Context) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	return row{Name: "engine status (warm)", Kitbash: median(kb), BaselineName: "buildctl debug info", Baseline: median(base), GoalMs: 200, Runs: b.f.runs}, nil
+	return row{Name: "engine status (warm)", Kitbash: median(kb), BaselineName: "buildctl debug info", Baseline: median(base), Goal: goal(200), Runs: b.f.runs}, nil
+}
+
+// cacheDir is kitbash's cache directory as kitbash finds it: -cache-dir, else
+// $KITBASH_CACHE_DIR, else $XDG_CACHE_HOME/kitbash, else ~/.cache/kitbash.
+func (b *bench) cacheDir() (string, error) {
+	if b.f.cacheDir != "" {
+		return b.f.cacheDir, nil
+	}
+	if d := os.Getenv("KITBASH_CACHE_DIR"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "kitbash"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("kitbash's cache directory: %w", err)
+	}
+	return filepath.Join(home, ".cache", "kitbash"), nil
 }

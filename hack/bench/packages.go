@@ -36,13 +36,9 @@ func (b *bench) noopPackages(context.Context) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	cache := b.f.cacheDir
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return row{}, err
-		}
-		cache = filepath.Join(home, ".cache", "kitbash")
+	cache, err := b.cacheDir()
+	if err != nil {
+		return row{}, err
 	}
 	roots := []string{filepath.Join(b.f.project, "specs"), filepath.Join(b.f.project, "agents"), filepath.Join(cache, "sources", "sha256")}
 	var bytes int64
@@ -54,7 +50,7 @@ func (b *bench) noopPackages(context.Context) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	return row{Name: "no-op `build packages`, CLI", Kitbash: median(kb), BaselineName: fmt.Sprintf("hash all inputs (%d MiB)", bytes>>20), Baseline: median(base), GoalMs: 2000, Runs: b.f.runs}, nil
+	return row{Name: "no-op `build packages`, CLI", Kitbash: median(kb), BaselineName: fmt.Sprintf("hash all inputs (%d MiB)", bytes>>20), Baseline: median(base), Goal: goal(2000), Runs: b.f.runs}, nil
 }
 
 // hashTrees reads and sha256-hashes every regular file under roots.

@@ -29,7 +29,8 @@ const modulesDir = "usr/lib/modules"
 const OSName = "kitbash"
 
 // Build assembles the image of in into outDir (build/images/<variant>/<version>),
-// replacing what was there only once everything is written.
+// replacing what was there only once everything is written, and records its inputs
+// and outputs in StampFile for Current.
 func Build(ctx context.Context, in Input, outDir string, opts ...Option) (*imageinfo.Image, error) {
 	cfg := config{log: io.Discard}
 	for _, o := range opts {
@@ -53,6 +54,10 @@ func Build(ctx context.Context, in Input, outDir string, opts ...Option) (*image
 		defer os.RemoveAll(d)
 		work = d
 	}
+	inputs, err := inputsDigest(in, cfg)
+	if err != nil {
+		return nil, err
+	}
 	b := &builder{cfg: cfg, in: in, work: work, layout: v.Layout.WithDefaults()}
 	tmpOut := outDir + ".partial"
 	if err := os.RemoveAll(tmpOut); err != nil {
@@ -62,6 +67,9 @@ func Build(ctx context.Context, in Input, outDir string, opts ...Option) (*image
 		return nil, err
 	}
 	im, err := b.build(ctx, tmpOut)
+	if err == nil {
+		err = writeStamp(tmpOut, inputs)
+	}
 	if err != nil {
 		os.RemoveAll(tmpOut)
 		return nil, fmt.Errorf("image %s %s: %w", v.Name, in.Version, err)

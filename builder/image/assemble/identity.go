@@ -13,6 +13,17 @@ import (
 // buildID identifies an image's content before it is assembled: the variant
 // definition, the version and every package's files digest, in order.
 func buildID(in Input) (string, error) {
+	doc, err := contentDoc(in)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(doc)
+	return hex.EncodeToString(sum[:])[:12], nil
+}
+
+// contentDoc is what buildID digests: the variant, the version, the packages, the
+// update root and the migrations.
+func contentDoc(in Input) ([]byte, error) {
 	type pkgID struct{ Name, Version, Files string }
 	var pkgs []pkgID
 	for _, p := range in.Packages {
@@ -32,10 +43,33 @@ func buildID(in Input) (string, error) {
 		Migrations []string `json:",omitempty"`
 	}{in.Variant, in.Version, pkgs, hex.EncodeToString(root[:]), migrations})
 	if err != nil {
-		return "", fmt.Errorf("build id: %w", err)
+		return nil, fmt.Errorf("build id: %w", err)
+	}
+	return b, nil
+}
+
+// inputsDigest identifies everything an image's bytes depend on: what buildID covers
+// (in full, not its first 12 digits), the SDK the tools run in, SOURCE_DATE_EPOCH,
+// whether a qcow2 copy is asked for, and the kitbash that assembles it (WithTool). An
+// image directory whose stamp records the same digest needs no rebuild (Current).
+func inputsDigest(in Input, cfg config) (string, error) {
+	doc, err := contentDoc(in)
+	if err != nil {
+		return "", err
+	}
+	content := sha256.Sum256(doc)
+	b, err := json.Marshal(struct {
+		Content string
+		SDK     string
+		Epoch   int64
+		QCOW2   bool
+		Tool    string
+	}{hex.EncodeToString(content[:]), in.SDK, cfg.epoch.Unix(), cfg.qcow2, cfg.tool})
+	if err != nil {
+		return "", fmt.Errorf("image inputs digest: %w", err)
 	}
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])[:12], nil
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
 // ids are the derived identifiers of one image.

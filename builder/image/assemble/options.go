@@ -48,6 +48,7 @@ type config struct {
 	workDir string
 	log     io.Writer
 	qcow2   bool
+	tool    string
 }
 
 // Option configures Build.
@@ -89,4 +90,11 @@ func WithLog(w io.Writer) Option {
 // variant's formats say.
 func WithQCOW2(on bool) Option {
 	return func(c *config) error { c.qcow2 = on; return nil }
+}
+
+// WithTool names the program that assembles the image (ExecutableID): part of the
+// image's inputs digest, so a different kitbash rebuilds an image that is otherwise
+// up to date.
+func WithTool(id string) Option {
+	return func(c *config) error { c.tool = id; return nil }
 }

@@ -120,5 +120,5 @@ func writeSums(dir string, files []imageinfo.File) error {
 	for _, f := range files {
 		fmt.Fprintf(&b, "%s  %s\n", f.Sha256, f.Path)
 	}
-	return os.WriteFile(filepath.Join(dir, "SHA256SUMS"), []byte(b.String()), 0o644)
+	return os.WriteFile(filepath.Join(dir, SumsFile), []byte(b.String()), 0o644)
 }
