@@ -60,6 +60,7 @@
 // Everything goes through Host: the directory where the ESP is mounted, the kernel
 // command line, the efivarfs variables (LoaderEntrySelected, which systemd-boot sets
 // to the name of the entry it started, before renaming it to count the try) and the
-// boot disk's GPT. Paths is the Host of a real or a test machine; FindBootDisk and
-// ReadGPT read the GPT from sysfs and /dev. Mounting the ESP is the command's job.
+// boot disk's GPT. Paths is the Host of a real or a test machine; FindBootDisk reads
+// the GPT from sysfs and /dev (agents/internal/sysblock and agents/internal/gpt).
+// Mounting the ESP is the command's job.
 package bootslot

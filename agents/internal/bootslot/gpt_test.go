@@ -1,54 +1,21 @@
 package bootslot
 
 import (
-	"encoding/binary"
-	"encoding/hex"
-	"hash/crc32"
 	"strings"
 	"testing"
 	"testing/fstest"
-	"unicode/utf16"
+
+	"github.com/kitbash-dev/kitbash/agents/internal/gpt"
+	"github.com/kitbash-dev/kitbash/agents/internal/gpt/gpttest"
 )
 
-// guidBytes encodes a GUID string in GPT (mixed-endian) byte order.
-func guidBytes(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, "-", ""))
-	if err != nil || len(b) != 16 {
-		t.Fatalf("bad GUID %q", s)
+// gptImage is a 64 KiB disk with a GPT holding ps.
+func gptImage(ps []Partition) []byte {
+	es := make([]gpt.Entry, len(ps))
+	for i, p := range ps {
+		es[i] = gpt.Entry{Number: p.Number, Type: p.Type, UUID: p.UUID, Name: p.Name}
 	}
-	le := binary.LittleEndian
-	out := make([]byte, 16)
-	le.PutUint32(out[0:], binary.BigEndian.Uint32(b[0:]))
-	le.PutUint16(out[4:], binary.BigEndian.Uint16(b[4:]))
-	le.PutUint16(out[6:], binary.BigEndian.Uint16(b[6:]))
-	copy(out[8:], b[8:])
-	return out
-}
-
-// gptImage is a 64 KiB disk with a primary GPT (no backup) holding ps.
-func gptImage(t *testing.T, ps []Partition) []byte {
-	img := make([]byte, 64<<10)
-	le := binary.LittleEndian
-	arr := img[2*512 : 2*512+128*128]
-	for _, p := range ps {
-		e := arr[(p.Number-1)*128:]
-		copy(e[0:], guidBytes(t, p.Type))
-		copy(e[16:], guidBytes(t, p.UUID))
-		for i, c := range utf16.Encode([]rune(p.Name)) {
-			le.PutUint16(e[56+2*i:], c)
-		}
-	}
-	h := img[512:]
-	copy(h, "EFI PART")
-	le.PutUint32(h[8:], 0x10000)
-	le.PutUint32(h[12:], 92)
-	le.PutUint64(h[72:], 2)
-	le.PutUint32(h[80:], 128)
-	le.PutUint32(h[84:], 128)
-	le.PutUint32(h[88:], crc32.ChecksumIEEE(arr))
-	le.PutUint32(h[16:], crc32.ChecksumIEEE(h[:92]))
-	return img
+	return gpttest.Image(gpttest.Layout{Blocks: 128, Entries: 128}, es...)
 }
 
 func TestFindBootDisk(t *testing.T) {
@@ -57,7 +24,7 @@ func TestFindBootDisk(t *testing.T) {
 		"sys/block/sr0/uevent":         {Data: []byte("DEVNAME=sr0\n")},
 		"sys/block/vda/uevent":         {Data: []byte("DEVNAME=vda\nDEVTYPE=disk\n")},
 		"sys/block/vda/size":           {Data: []byte("128\n")},
-		"dev/vda":                      {Data: gptImage(t, want)},
+		"dev/vda":                      {Data: gptImage(want)},
 		"sys/block/vdb/uevent":         {Data: []byte("DEVNAME=vdb\n")},
 		"sys/block/vdb/vdb1/partition": {Data: []byte("1\n")},
 		"sys/block/vdb/vdb1/uevent":    {Data: []byte("DEVNAME=vdb1\nPARTN=1\n")},

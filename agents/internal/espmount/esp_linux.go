@@ -10,10 +10,11 @@ import (
 	"path"
 	"strings"
 	"syscall"
-	"unsafe"
 
 	"github.com/kitbash-dev/kitbash/agents/internal/bootslot"
 	"github.com/kitbash-dev/kitbash/agents/internal/initramfs"
+	"github.com/kitbash-dev/kitbash/agents/internal/kmod"
+	"github.com/kitbash-dev/kitbash/agents/internal/mountinfo"
 )
 
 // Where the ESP is mounted, and the lock every program changing it holds (bootslot and
@@ -139,13 +140,13 @@ func readMountPoints() (map[string]bool, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return mountPoints(f)
+	return mountinfo.MountPoints(f)
 }
 
 // loadModules loads the vfat, nls and efivarfs modules that are modules (not built
 // in) of the running kernel, as agents/internal/initramfs does: the order from
-// modules.dep with initramfs.ModuleOrder, each file with finit_module(2). Already
-// loaded modules are fine (EEXIST). Failures are reported on stderr only.
+// modules.dep with initramfs.ModuleOrder, each file with kmod.Load (finit_module(2)).
+// Already loaded modules are fine (EEXIST). Failures are reported on stderr only.
 func loadModules(prog string, root fs.FS) {
 	release, err := fs.ReadFile(root, "proc/sys/kernel/osrelease")
 	if err != nil {
@@ -164,34 +165,8 @@ func loadModules(prog string, root fs.FS) {
 		return
 	}
 	for _, m := range order {
-		if err := finitModule("/"+path.Join(dir, m.Path), m.Compressed()); err != nil && !m.Optional {
+		if err := kmod.Load("/"+path.Join(dir, m.Path), kmod.Options{Compressed: m.Compressed()}); err != nil && !m.Optional {
 			fmt.Fprintf(os.Stderr, "%s: load module %s: %v\n", prog, m.Name, err)
 		}
 	}
-}
-
-// moduleInitCompressedFile is MODULE_INIT_COMPRESSED_FILE (linux/module.h, 5.17+).
-const moduleInitCompressedFile = 4
-
-// finitModule loads a module file with finit_module(2); copied from
-// agents/internal/initramfs's linuxSystem.LoadModule (unexported).
-func finitModule(p string, compressed bool) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	params, err := syscall.BytePtrFromString("")
-	if err != nil {
-		return err
-	}
-	var flags uintptr
-	if compressed {
-		flags = moduleInitCompressedFile
-	}
-	_, _, e := syscall.Syscall(sysFinitModule, f.Fd(), uintptr(unsafe.Pointer(params)), flags)
-	if e != 0 && e != syscall.EEXIST {
-		return fmt.Errorf("finit_module: %w", e)
-	}
-	return nil
 }

@@ -2,14 +2,15 @@ package initramfs
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"strings"
 	"testing/fstest"
 	"time"
+
+	"github.com/kitbash-dev/kitbash/agents/internal/gpt"
+	"github.com/kitbash-dev/kitbash/agents/internal/gpt/gpttest"
 )
 
 const (
@@ -44,55 +45,17 @@ func goodCmdline() string {
 		" kitbash.datablocks=258 kitbash.private=PARTUUID=" + uuidPriv + " kitbash.data=PARTUUID=" + uuidData + " kitbash.slot=a quiet"
 }
 
-// guidBytes encodes a GUID in GPT (mixed-endian) order.
-func guidBytes(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, "-", ""))
-	if err != nil || len(b) != 16 {
-		panic("bad guid " + s)
-	}
-	for _, r := range [][2]int{{0, 4}, {4, 6}, {6, 8}} {
-		for i, j := r[0], r[1]-1; i < j; i, j = i+1, j-1 {
-			b[i], b[j] = b[j], b[i]
-		}
-	}
-	return b
-}
-
-// gptDisk writes a disk of 64 512-byte LBAs with a GPT (primary at LBA 1, entries at
-// LBA 2, backup header at LBA 63 with entries at LBA 31) naming the given partition
-// GUIDs as entries 0, 1, ... ("" leaves an entry unused).
+// gptDisk is a disk of 64 512-byte LBAs with a GPT (gpttest's default layout: primary
+// at LBA 1, entries at LBA 2, backup header at LBA 63) naming the given partition GUIDs
+// as entries 1, 2, ... ("" leaves an entry unused).
 func gptDisk(guids ...string) []byte {
-	const lbs, lbas, n, esize = 512, 64, 32, 128
-	disk := make([]byte, lbs*lbas)
-	entries := make([]byte, n*esize)
+	var es []gpt.Entry
 	for i, g := range guids {
-		if g == "" {
-			continue
+		if g != "" {
+			es = append(es, gpt.Entry{Number: i + 1, Type: "0fc63daf-8483-4772-8e79-3d69d8477de4", UUID: g}) // Linux filesystem type
 		}
-		e := entries[i*esize:]
-		copy(e[0:], guidBytes("0fc63daf-8483-4772-8e79-3d69d8477de4")) // Linux filesystem type
-		copy(e[16:], guidBytes(g))
 	}
-	le := binary.LittleEndian
-	header := func(self, alt, entryLBA uint64) []byte {
-		h := make([]byte, 92)
-		copy(h, "EFI PART")
-		le.PutUint32(h[8:], 0x00010000)
-		le.PutUint32(h[12:], 92)
-		le.PutUint64(h[24:], self)
-		le.PutUint64(h[32:], alt)
-		le.PutUint64(h[72:], entryLBA)
-		le.PutUint32(h[80:], n)
-		le.PutUint32(h[84:], esize)
-		le.PutUint32(h[88:], crc32.ChecksumIEEE(entries))
-		le.PutUint32(h[16:], crc32.ChecksumIEEE(h))
-		return h
-	}
-	copy(disk[1*lbs:], header(1, lbas-1, 2))
-	copy(disk[2*lbs:], entries)
-	copy(disk[31*lbs:], entries)
-	copy(disk[(lbas-1)*lbs:], header(lbas-1, 1, 31))
-	return disk
+	return gpttest.Image(gpttest.Layout{}, es...)
 }
 
 // addDisk puts a disk and its partitions (numbered from 1) into sysfs and /dev.

@@ -12,6 +12,9 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/kitbash-dev/kitbash/agents/internal/gpt"
+	"github.com/kitbash-dev/kitbash/agents/internal/sysblock"
 )
 
 // Growing DATA on first boot (see the package documentation).
@@ -252,7 +255,7 @@ func growGPT(d Disk, lbs int64, uuid string, pno int) (growResult, error) {
 	}
 	idx := -1
 	for i := 0; i < src.numEntries(); i++ {
-		if src.used(i) && guidString(src.entry(i)[gptEntUnique:]) == uuid {
+		if src.used(i) && gpt.GUIDString(src.entry(i)[gptEntUnique:]) == uuid {
 			idx = i
 			break
 		}
@@ -450,11 +453,11 @@ func diskOf(fsys fs.FS, dev string) (disk string, lbs int64, pno int, err error)
 	}
 	for _, d := range disks {
 		dir := path.Join("sys/block", d.Name())
-		for _, p := range diskPartitions(fsys, dir) {
-			if "/dev/"+p.devname != dev {
+		for _, p := range sysblock.Partitions(fsys, dir) {
+			if p.Dev != dev {
 				continue
 			}
-			ev, err := uevent(fsys, path.Join(dir, "uevent"))
+			ev, err := sysblock.Uevent(fsys, path.Join(dir, "uevent"))
 			if err != nil || ev["DEVNAME"] == "" {
 				return "", 0, 0, fmt.Errorf("disk %s: no DEVNAME in uevent", d.Name())
 			}
@@ -467,7 +470,7 @@ func diskOf(fsys fs.FS, dev string) (disk string, lbs int64, pno int, err error)
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				return "", 0, 0, fmt.Errorf("disk %s: %w", d.Name(), err)
 			}
-			return "/dev/" + ev["DEVNAME"], lbs, p.number, nil
+			return "/dev/" + ev["DEVNAME"], lbs, p.Number, nil
 		}
 	}
 	return "", 0, 0, fmt.Errorf("no disk in /sys/block has partition %s", dev)

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +13,9 @@ import (
 	"testing"
 	"testing/fstest"
 	"unsafe"
+
+	"github.com/kitbash-dev/kitbash/agents/internal/gpt"
+	"github.com/kitbash-dev/kitbash/agents/internal/gpt/gpttest"
 )
 
 // The fake's disk operations (the fake is in fake_test.go): OpenDisk gives the bytes
@@ -95,56 +97,23 @@ func imageLayout(lbs int64) []testPart {
 // image to a bigger disk does). entryLBA is where the primary entries go (2 as usual).
 func buildGPT(t *testing.T, lbs, imageLBAs, diskBytes, entryLBA int64, parts []testPart) string {
 	t.Helper()
-	const n, esize = 128, 128
-	le := binary.LittleEndian
-	img := make([]byte, imageLBAs*lbs)
-	entries := make([]byte, n*esize)
+	l := gpttest.Layout{
+		BlockSize: lbs, Blocks: imageLBAs, Entries: 128, EntriesLBA: entryLBA,
+		DiskGUID: testDiskGUID, ProtectiveMBR: true,
+	}
+	l.FirstUsable, l.LastUsable = mib/lbs, l.BackupEntriesLBA()-1
+	es := make([]gpt.Entry, len(parts))
 	for i, p := range parts {
-		e := entries[i*esize:]
-		copy(e[0:], guidBytes(p.typ))
-		copy(e[16:], guidBytes(p.uuid))
-		le.PutUint64(e[32:], uint64(p.start))
-		le.PutUint64(e[40:], uint64(p.end))
-		le.PutUint64(e[48:], p.attrs)
-		for j, r := range p.name {
-			le.PutUint16(e[56+2*j:], uint16(r))
-		}
+		es[i] = gpt.Entry{Number: i + 1, Type: p.typ, UUID: p.uuid, Name: p.name,
+			FirstLBA: uint64(p.start), LastLBA: uint64(p.end), Attributes: p.attrs}
+	}
+	img := gpttest.Image(l, es...)
+	le := binary.LittleEndian
+	for i, p := range parts {
 		for off := p.start * lbs; off < (p.end+1)*lbs; off += 8 {
 			le.PutUint64(img[off:], uint64(i+1)<<56|uint64(off))
 		}
 	}
-	arr := int64(n * esize / lbs)
-	last := imageLBAs - 1
-	header := func(my, alt, eLBA int64) []byte {
-		h := make([]byte, 92)
-		copy(h, "EFI PART")
-		le.PutUint32(h[8:], 0x00010000)
-		le.PutUint32(h[12:], 92)
-		le.PutUint64(h[24:], uint64(my))
-		le.PutUint64(h[32:], uint64(alt))
-		le.PutUint64(h[40:], uint64(mib/lbs))
-		le.PutUint64(h[48:], uint64(last-arr-1))
-		copy(h[56:], guidBytes(testDiskGUID))
-		le.PutUint64(h[72:], uint64(eLBA))
-		le.PutUint32(h[80:], n)
-		le.PutUint32(h[84:], esize)
-		le.PutUint32(h[88:], crc32.ChecksumIEEE(entries))
-		le.PutUint32(h[16:], crc32.ChecksumIEEE(h))
-		return h
-	}
-	// Protective MBR.
-	pm := img[446:]
-	pm[1], pm[2], pm[3] = 0, 2, 0
-	pm[4] = 0xEE
-	pm[5], pm[6], pm[7] = 0xFF, 0xFF, 0xFF
-	le.PutUint32(pm[8:], 1)
-	le.PutUint32(pm[12:], uint32(last))
-	img[510], img[511] = 0x55, 0xAA
-	copy(img[1*lbs:], header(1, last, entryLBA))
-	copy(img[entryLBA*lbs:], entries)
-	copy(img[(last-arr)*lbs:], entries)
-	copy(img[last*lbs:], header(last, 1, last-arr))
-
 	p := filepath.Join(t.TempDir(), "disk.img")
 	if err := os.WriteFile(p, img, 0o644); err != nil {
 		t.Fatal(err)
@@ -200,10 +169,10 @@ func checkGrownGPT(t *testing.T, p string, lbs, entryLBA int64, diskGUID string)
 	if err != nil {
 		t.Fatalf("backup: %v", err)
 	}
-	// The package's lookup (partuuid.go) reads both as well.
+	// The package's lookup (partuuid.go, through agents/internal/gpt) reads both as well.
 	for _, lba := range []int64{1, last} {
-		if _, err := readGPT(d, lbs, lba); err != nil {
-			t.Fatalf("readGPT at %d: %v", lba, err)
+		if _, err := gpt.ReadAt(d, lba, gpt.Options{BlockSize: lbs}); err != nil {
+			t.Fatalf("gpt.ReadAt %d: %v", lba, err)
 		}
 	}
 	if !bytes.Equal(pri.entries, bak.entries) {
@@ -239,8 +208,8 @@ func checkGrownGPT(t *testing.T, p string, lbs, entryLBA int64, diskGUID string)
 	if !bytes.Equal(h1, h2) {
 		t.Errorf("headers differ:\n%x\n%x", h1, h2)
 	}
-	if guidString(pri.header[56:72]) != strings.ToLower(diskGUID) {
-		t.Errorf("disk GUID %s", guidString(pri.header[56:72]))
+	if gpt.GUIDString(pri.header[56:72]) != strings.ToLower(diskGUID) {
+		t.Errorf("disk GUID %s", gpt.GUIDString(pri.header[56:72]))
 	}
 	return pri.entries
 }

@@ -49,14 +49,3 @@ func TestFindPartUUIDFromUevent(t *testing.T) {
 		t.Fatalf("dev %q", dev)
 	}
 }
-
-func TestGUIDString(t *testing.T) {
-	if got := guidString(guidBytes(uuidESP)); got != uuidESP {
-		t.Fatal(got)
-	}
-	// The ESP type GUID as it sits on disk.
-	raw := []byte{0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11, 0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b}
-	if got := guidString(raw); got != uuidESP {
-		t.Fatal(got)
-	}
-}

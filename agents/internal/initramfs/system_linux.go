@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/kitbash-dev/kitbash/agents/internal/kmod"
 )
 
 // Main is the real-system entry: as PID 1 of the initramfs it runs Run with
@@ -27,9 +29,6 @@ func Main() error {
 // linuxSystem is System on the running kernel.
 type linuxSystem struct{ fs.FS }
 
-// moduleInitCompressedFile is MODULE_INIT_COMPRESSED_FILE (linux/module.h, 5.17+).
-const moduleInitCompressedFile = 4
-
 func (linuxSystem) Mount(m Mount) error {
 	var flags uintptr
 	if m.ReadOnly {
@@ -41,24 +40,7 @@ func (linuxSystem) Mount(m Mount) error {
 func (linuxSystem) MkdirAll(p string) error { return os.MkdirAll(p, 0o755) }
 
 func (linuxSystem) LoadModule(path string, compressed bool) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	params, err := syscall.BytePtrFromString("")
-	if err != nil {
-		return err
-	}
-	var flags uintptr
-	if compressed {
-		flags = moduleInitCompressedFile
-	}
-	_, _, e := syscall.Syscall(sysFinitModule, f.Fd(), uintptr(unsafe.Pointer(params)), flags)
-	if e != 0 && e != syscall.EEXIST {
-		return fmt.Errorf("finit_module: %w", e)
-	}
-	return nil
+	return kmod.Load(path, kmod.Options{Compressed: compressed})
 }
 
 func (linuxSystem) DMIoctl(cmd uintptr, buf []byte) error {

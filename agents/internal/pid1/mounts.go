@@ -1,15 +1,13 @@
 package pid1
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
+
+	"github.com/kitbash-dev/kitbash/agents/internal/mountinfo"
 )
 
 // Mount is one file system init mounts at boot.
@@ -69,42 +67,5 @@ func mountPoints(root string) (map[string]bool, error) {
 		}
 	}
 	defer f.Close()
-	return parseMountInfo(f)
-}
-
-// parseMountInfo returns the mount points (field 5) of a mountinfo file.
-func parseMountInfo(f io.Reader) (map[string]bool, error) {
-	out := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
-			continue
-		}
-		out[unescapeOctal(fields[4])] = true
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read mountinfo: %w", err)
-	}
-	return out, nil
-}
-
-// unescapeOctal undoes mountinfo's \ooo escapes (space, tab, newline, backslash).
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return mountinfo.MountPoints(f)
 }

@@ -9,24 +9,6 @@ import (
 	"testing"
 )
 
-func TestParseMountInfo(t *testing.T) {
-	const info = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
-23 22 0:5 / /proc rw,nosuid - proc proc rw
-24 22 0:6 / /mnt/with\040space rw - tmpfs tmpfs rw
-`
-	got, err := parseMountInfo(strings.NewReader(info))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]bool{"/": true, "/proc": true, "/mnt/with space": true}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %v", got)
-	}
-	if s := unescapeOctal(`a\134b\011c\`); s != "a\\b\tc\\" {
-		t.Fatalf("unescape = %q", s)
-	}
-}
-
 func TestMountAllSkipsMounted(t *testing.T) {
 	var logged []string
 	logf := func(f string, a ...any) { logged = append(logged, f) }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package initramfs
+package kmod
 
 // sysFinitModule is finit_module(2)'s number; package syscall lacks it on amd64.
 const sysFinitModule = 313

@@ -1,6 +1,0 @@
-//go:build linux
-
-package espmount
-
-// sysFinitModule is finit_module(2)'s number; package syscall lacks it on amd64.
-const sysFinitModule = 313

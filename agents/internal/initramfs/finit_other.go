@@ -1,8 +1,0 @@
-//go:build linux && !amd64
-
-package initramfs
-
-import "syscall"
-
-// sysFinitModule is finit_module(2)'s number.
-const sysFinitModule = syscall.SYS_FINIT_MODULE
