@@ -22,6 +22,12 @@ import (
 // The variant and version the image rows use (make bench builds it first).
 const benchVariant = "dev"
 
+// verityGoal: kitbash's verity tree at least this many times faster than veritysetup's.
+const verityGoal = 1.5
+
+// bootGoal: boot to ready at most this many times the do-nothing init's boot.
+const bootGoal = 1.3
+
 func (b *bench) imageDir() (string, *imageinfo.Image, error) {
 	l, err := project.Load(b.f.project)
 	if err != nil {
@@ -184,7 +190,7 @@ func (b *bench) verityTree(context.Context) (row, error) {
 	} else {
 		b.notes = append(b.notes, fmt.Sprintf("verity: kitbash's hash file of the dev root is byte-identical to veritysetup's (%d bytes)", len(a)))
 	}
-	return row{Name: fmt.Sprintf("verity tree of the dev root (%d MiB)", p.Used>>20), Kitbash: median(kb), BaselineName: "veritysetup format", Baseline: median(base), Runs: n}, nil
+	return row{Name: fmt.Sprintf("verity tree of the dev root (%d MiB)", p.Used>>20), Kitbash: median(kb), BaselineName: "veritysetup format", Baseline: median(base), Goal: goal(median(base) / verityGoal), Runs: n}, nil
 }
 
 // bootToReady: QEMU start to KITBASH-READY of the dev image under TCG through OVMF and
@@ -244,7 +250,7 @@ func (b *bench) bootToReady(ctx context.Context) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	return row{Name: "boot to ready (TCG, OVMF + systemd-boot)", Kitbash: median(kb), BaselineName: "same path, do-nothing init", Baseline: median(base), Runs: n}, nil
+	return row{Name: "boot to ready (TCG, OVMF + systemd-boot)", Kitbash: median(kb), BaselineName: "same path, do-nothing init", Baseline: median(base), Goal: goal(median(base) * bootGoal), Runs: n}, nil
 }
 
 // noopInitrd replaces slot A's initrd on the disk's ESP with one whose init (a static Go
