@@ -123,6 +123,8 @@ func (g *fakeGuest) run(argv []string) (int, string, string) {
 		return 0, "NAME=Kitbash\nVARIANT_ID=dev\nVERSION_ID=\"0.1.0\"\n", ""
 	case strings.HasPrefix(cmd, "/usr/bin/ctr --address /run/containerd/containerd.sock -n bootstrap containers ls -q"):
 		return 0, "bootstrap\n", ""
+	case cmd == "/usr/bin/ctr --address /run/containerd/containerd.sock plugins ls":
+		return 0, ctrPluginsOK, ""
 	case cmd == "/usr/bin/apiclient get motd":
 		b, _ := json.Marshal(map[string]string{"motd": g.motd})
 		return 0, string(b), ""
@@ -150,3 +152,11 @@ func (g *fakeGuest) run(argv []string) (int, string, string) {
 	}
 	return 127, "", "fake guest: unknown command " + cmd
 }
+
+// ctrPluginsOK is `ctr plugins ls` of a containerd whose plugins all loaded or skipped.
+const ctrPluginsOK = `TYPE                                      ID                       PLATFORMS      STATUS
+io.containerd.content.v1                  content                  -              ok
+io.containerd.snapshotter.v1              overlayfs                linux/amd64    ok
+io.containerd.snapshotter.v1              zfs                      linux/amd64    skip
+io.containerd.grpc.v1                     cri                      -              ok
+`

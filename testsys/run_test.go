@@ -100,7 +100,7 @@ func TestRunAllSuitesAgainstAFakeGuest(t *testing.T) {
 	for _, c := range rep.Cases {
 		ids = append(ids, c.ID())
 	}
-	want := "boot/ready boot/cmdline-roothash boot/os-release bootstrap/console bootstrap/container " +
+	want := "boot/ready boot/cmdline-roothash boot/os-release bootstrap/console bootstrap/container bootstrap/containerd-plugins " +
 		"settings/get-default settings/set settings/rendered settings/refuses-invalid verity-tamper/read-fails"
 	if strings.Join(ids, " ") != want {
 		t.Errorf("cases %q", ids)
@@ -116,7 +116,7 @@ func TestRunAllSuitesAgainstAFakeGuest(t *testing.T) {
 			t.Errorf("tamper notes lack %q:\n%s", w, notes)
 		}
 	}
-	for _, w := range []string{"PASS  boot/ready", "PASS  verity-tamper/read-fails", "dev 0.1.0: 10 passed, 0 failed, 10 total"} {
+	for _, w := range []string{"PASS  boot/ready", "PASS  verity-tamper/read-fails", "dev 0.1.0: 11 passed, 0 failed, 11 total"} {
 		if !strings.Contains(log.String(), w) {
 			t.Errorf("summary lacks %q:\n%s", w, log.String())
 		}
@@ -140,7 +140,7 @@ func TestRunAllSuitesAgainstAFakeGuest(t *testing.T) {
 	if err := xml.Unmarshal(junit, &doc); err != nil {
 		t.Fatalf("JUnit: %v\n%s", err, junit)
 	}
-	if doc.Tests != 10 || doc.Failures != 0 || len(doc.Suites) != 4 {
+	if doc.Tests != 11 || doc.Failures != 0 || len(doc.Suites) != 4 {
 		t.Errorf("JUnit: %d tests, %d failures, %d suites", doc.Tests, doc.Failures, len(doc.Suites))
 	}
 }

@@ -167,3 +167,19 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Errorf("defaults %+v", o)
 	}
 }
+
+func TestFailedPlugins(t *testing.T) {
+	failed, n, err := failedPlugins(ctrPluginsOK)
+	if err != nil || len(failed) != 0 || n != 4 {
+		t.Errorf("all loaded: %q %d %v", failed, n, err)
+	}
+	// what the dev image's containerd listed before /var/run and the CNI directory existed
+	bad := strings.Replace(ctrPluginsOK, "cri                      -              ok", "cri                      -              error", 1)
+	failed, _, err = failedPlugins(bad)
+	if err != nil || len(failed) != 1 || failed[0] != "io.containerd.grpc.v1/cri" {
+		t.Errorf("cri in error: %q %v", failed, err)
+	}
+	if _, _, err := failedPlugins("ctr: connection refused\n"); err == nil {
+		t.Error("no table: no error")
+	}
+}

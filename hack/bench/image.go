@@ -225,9 +225,10 @@ func (b *bench) bootToReady(ctx context.Context) (row, error) {
 				return nil, fmt.Errorf("cp: %v %s", err, out)
 			}
 			// the control port testsysd serves, as `kitbash test` and `kitbash run` give it
-			m, err := qemu.Start(ctx, qemu.WithUEFI("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
-				qemu.WithDisk(work, false), qemu.WithMemory(1024), qemu.WithTimeout(3*time.Minute),
-				qemu.WithControlSocket(filepath.Join(tmp, "ctl.sock")))
+			opts := append([]qemu.Option{qemu.WithUEFI("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+				qemu.WithDisk(work, false), qemu.WithMemory(1024), qemu.WithTimeout(3 * time.Minute),
+				qemu.WithControlSocket(filepath.Join(tmp, "ctl.sock"))}, b.guestOptions()...)
+			m, err := qemu.Start(ctx, opts...)
 			if err != nil {
 				return nil, err
 			}

@@ -51,7 +51,7 @@ type report struct {
 type flags struct {
 	kitbash, buildkitd, buildctl, out, project, cacheDir, only string
 	runs                                                       int
-	// guestCPUs and guestCPU shape the update row's guest (-smp, -cpu).
+	// guestCPUs and guestCPU shape the guests of the boot and update rows (-smp, -cpu).
 	guestCPUs int
 	guestCPU  string
 }
@@ -66,8 +66,8 @@ func main() {
 	flag.StringVar(&f.cacheDir, "cache-dir", "", "kitbash cache dir holding the SDK (default: kitbash's own default)")
 	flag.IntVar(&f.runs, "runs", 10, "repetitions of each warm measurement")
 	flag.StringVar(&f.only, "only", "", "run only these benchmarks, comma-separated (e.g. boot-to-ready,update-apply; case and dashes do not matter); default all")
-	flag.IntVar(&f.guestCPUs, "guest-cpus", 1, "virtual CPUs of the update row's guest")
-	flag.StringVar(&f.guestCPU, "guest-cpu", "", "QEMU -cpu model of the update row's guest (default QEMU's)")
+	flag.IntVar(&f.guestCPUs, "guest-cpus", 1, "virtual CPUs of the boot and update rows' guests")
+	flag.StringVar(&f.guestCPU, "guest-cpu", "", "QEMU -cpu model of the boot and update rows' guests (default QEMU's)")
 	flag.Parse()
 	logrus.SetLevel(logrus.ErrorLevel) // containerd's content store warns through it per open
 	if err := run(context.Background(), f); err != nil {

@@ -80,10 +80,7 @@ func (b *bench) updateApply(ctx context.Context) (row, error) {
 	}
 
 	fmt.Fprintf(os.Stderr, "bench: booting %s, then %d × (updater apply, raw wget | dd) in the guest\n", v1.im.Version, n)
-	extra := []qemu.Option{qemu.WithCPUs(b.f.guestCPUs)}
-	if b.f.guestCPU != "" {
-		extra = append(extra, qemu.WithCPUModel(b.f.guestCPU))
-	}
+	extra := b.guestOptions()
 	g, err := bootGuest(ctx, work, disk, extra...)
 	if err != nil {
 		return row{}, err
@@ -524,4 +521,13 @@ func (g *guest) checkDigest(ctx context.Context, dev string, f rawFile) error {
 		return fmt.Errorf("raw copy: %s holds sha256 %s for its first %d bytes, the image %s", dev, got, f.size, f.sha256)
 	}
 	return nil
+}
+
+// guestOptions are the -guest-cpus and -guest-cpu flags as QEMU options.
+func (b *bench) guestOptions() []qemu.Option {
+	opts := []qemu.Option{qemu.WithCPUs(b.f.guestCPUs)}
+	if b.f.guestCPU != "" {
+		opts = append(opts, qemu.WithCPUModel(b.f.guestCPU))
+	}
+	return opts
 }
